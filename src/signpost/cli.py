@@ -1,0 +1,183 @@
+"""The ``signpost`` command: parse arguments, call the library, print. No business logic here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from signpost.config import Settings
+from signpost.errors import SignpostError
+from signpost.types import MODES, SearchResponse
+
+log = logging.getLogger("signpost")
+
+_EXAMPLES = """\
+Examples:
+  signpost build
+  signpost search "ST4 in Cardiff, drinking too much and behind on rent"
+  printf 'LTFT application\\nGMC referral\\n' | signpost search --json -
+  signpost eval ../shared/eval/dev.jsonl --by-tag
+  signpost eval --beir ../shared/benchmarks/nfcorpus --split test
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signpost",
+        description="Find the right support for a UK doctor in difficulty.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="(re)build the index from the corpus; skips when current")
+    build.add_argument("--corpus", type=Path, help="corpus folder (default: the repository's corpus/)")
+    build.add_argument("--index", type=Path, help="index folder (default: the repository's index/)")
+
+    search = commands.add_parser("search", help="rank resources for a problem described in words")
+    search.add_argument("query", nargs="?", default="-", help="the problem; '-' or nothing reads one query per stdin line")
+    search.add_argument("--k", type=int, default=5, help="how many results (default 5)")
+    search.add_argument("--json", action="store_true", help="one JSON object per query per line")
+    search.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default hybrid)")
+    search.add_argument("--corpus", type=Path, help="corpus folder")
+    search.add_argument("--index", type=Path, help="index folder")
+
+    evaluate = commands.add_parser("eval", help="score the engine on graded cases or a BEIR data set")
+    evaluate.add_argument("cases", nargs="?", type=Path, help="a JSON-lines case file (qid, query, relevant, tags)")
+    evaluate.add_argument("--beir", type=Path, help="a BEIR folder instead of a case file")
+    evaluate.add_argument("--split", default="test", choices=("test", "dev"), help="BEIR split (default test)")
+    evaluate.add_argument("--k", type=int, default=10, help="results per query (default 10)")
+    evaluate.add_argument("--mode", choices=MODES, help="one mode only (default: all three side by side)")
+    evaluate.add_argument("--by-tag", action="store_true", help="also break the metrics down per tag")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per mode per line")
+    evaluate.add_argument("--corpus", type=Path, help="corpus folder")
+    evaluate.add_argument("--index", type=Path, help="index folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; user errors are one line on stderr and exit status 1."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="signpost: %(message)s")
+    if args.version:
+        from signpost import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        _parser().print_help()
+        return 0
+    settings = Settings.from_env(corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None))
+    try:
+        return {"build": _build, "search": _search, "eval": _eval}[args.command](args, settings)
+    except SignpostError as exc:
+        print(f"signpost: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost.corpus import load_corpus
+    from signpost.embed import SentenceTransformerEncoder
+    from signpost.index import build_index
+
+    resources = load_corpus(settings.corpus_dir)
+    result = build_index(resources, SentenceTransformerEncoder(settings.model), settings.index_dir, progress=sys.stderr.isatty())
+    state = "built" if result.built else "up to date"
+    print(f"index {state}: {result.manifest['count']} resources, model {result.manifest['model']} -> {settings.index_dir}")
+    return 0
+
+
+def _queries(arg: str) -> Iterator[str]:
+    """The argument, or one query per stdin line (bytes decoded leniently: bad UTF-8 is not fatal)."""
+    if arg != "-":
+        yield arg
+        return
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace").strip()
+        if line:
+            yield line
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost.search import Searcher
+
+    searcher = Searcher.load(settings=settings)
+    batch: list[str] = []
+    for query in _queries(args.query):
+        batch.append(query)
+        if len(batch) == 64:
+            _print_responses(searcher.search_many(batch, args.k, mode=args.mode), args.json)
+            batch = []
+    if batch or args.query != "-":
+        _print_responses(searcher.search_many(batch, args.k, mode=args.mode), args.json)
+    return 0
+
+
+def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
+    for response in responses:
+        if as_json:
+            print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
+            continue
+        if response.crisis:
+            print("!! If your life is at risk now: call 999 or go to A&E. Samaritans: 116 123 (free, 24/7).")
+            print("!! NHS 111 (England: mental health option; Wales: 111 press 2; Scotland: NHS 24 on 111). Shout: text 85258.")
+        if not response.confident:
+            print("No resource in the catalogue is a clear match; the nearest are below.")
+        for rank, hit in enumerate(response.results, 1):
+            print(f"{rank}. {hit.name} ({hit.resource.provider})  [{hit.score:.3f}]")
+            print(f"   {hit.resource.summary}")
+            for reason in hit.reasons:
+                print(f"   - {reason}")
+            if hit.resource.url:
+                print(f"   {hit.resource.url}")
+        print()
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost import evaluate
+
+    modes = [args.mode] if args.mode else list(MODES)
+    if args.beir:
+        from signpost.embed import SentenceTransformerEncoder
+
+        data = evaluate.load_beir(args.beir, args.split)
+        report = evaluate.evaluate_beir(data, SentenceTransformerEncoder(settings.model), modes=modes)
+        rows = [{"mode": mode, **values} for mode, values in report.items()]
+    elif args.cases:
+        from signpost.search import Searcher
+
+        searcher = Searcher.load(settings=settings)
+        cases = evaluate.load_cases(args.cases)
+        rows = [evaluate.evaluate_cases(searcher, cases, k=args.k, mode=mode, by_tag=args.by_tag) for mode in modes]
+    else:
+        raise SignpostError("give a case file or --beir DIR")
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        _print_table(rows)
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    """Modes side by side, one metric per line; per-tag breakdowns after."""
+    metrics = [key for key, value in rows[0].items() if key not in ("mode", "by_tag") and not isinstance(value, dict)]
+    print(f"{'metric':<22}" + "".join(f"{row['mode']:>10}" for row in rows))
+    for metric in metrics:
+        print(f"{metric:<22}" + "".join(f"{_fmt(row.get(metric)):>10}" for row in rows))
+    for row in rows:
+        for tag, values in row.get("by_tag", {}).items():
+            picked = ", ".join(f"{m}={_fmt(values.get(m))}" for m in ("queries", "ndcg@5", "grade2_top3"))
+            print(f"[{row['mode']}] {tag:<18} {picked}")
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

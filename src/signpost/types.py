@@ -1,0 +1,85 @@
+"""Value objects the library hands out: a corpus ``Resource``, a ranked ``Hit``, a ``SearchResponse``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Confidentiality = Literal[True, False, "unknown"]
+Mode = Literal["dense", "lexical", "hybrid"]
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One curated support resource, as validated from ``corpus/<id>.yaml``."""
+
+    id: str
+    name: str
+    provider: str
+    summary: str
+    description: str
+    helps_with: tuple[str, ...]
+    audience: tuple[str, ...]
+    nations: tuple[str, ...]
+    kind: str
+    confidential: Confidentiality
+    url: str | None = None
+    aliases: tuple[str, ...] = ()
+    eligibility: str | None = None
+    contact: str | None = None
+    note: str | None = None
+
+    @property
+    def is_local_role(self) -> bool:
+        """Roles inside the doctor's own organisation (the source page's "first place to seek advice")."""
+        return self.kind == "local role"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields, lists for tuples."""
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked suggestion and the plain-English reasons it was made."""
+
+    id: str
+    name: str
+    score: float
+    resource: Resource
+    reasons: tuple[str, ...] = ()
+    strong: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON contract for one result."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "score": round(self.score, 4),
+            "strong": self.strong,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    """Everything one query gets back: ranked hits plus the query-level judgements."""
+
+    query: str
+    results: tuple[Hit, ...]
+    crisis: bool
+    confident: bool
+    truncated: bool = False
+    cues: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON contract for one query."""
+        return {
+            "query": self.query,
+            "crisis": self.crisis,
+            "confident": self.confident,
+            "truncated": self.truncated,
+            "cues": list(self.cues),
+            "results": [hit.to_dict() for hit in self.results],
+        }
