@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, help="index folder (default: the repository's index/)")
 
     search = commands.add_parser("search", help="rank resources for a problem described in words")
-    search.add_argument("query", nargs="?", default="-", help="the problem; '-' or nothing reads one query per stdin line")
+    search.add_argument(
+        "query", nargs="?", default="-", help="the problem; '-' or nothing reads one query per stdin line"
+    )
     search.add_argument("--k", type=int, default=5, help="how many results (default 5)")
     search.add_argument("--json", action="store_true", help="one JSON object per query per line")
     search.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default hybrid)")
@@ -89,9 +91,13 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     from signpost.index import build_index
 
     resources = load_corpus(settings.corpus_dir)
-    result = build_index(resources, SentenceTransformerEncoder(settings.model), settings.index_dir, progress=sys.stderr.isatty())
+    result = build_index(
+        resources, SentenceTransformerEncoder(settings.model), settings.index_dir, progress=sys.stderr.isatty()
+    )
     state = "built" if result.built else "up to date"
-    print(f"index {state}: {result.manifest['count']} resources, model {result.manifest['model']} -> {settings.index_dir}")
+    print(
+        f"index {state}: {result.manifest['count']} resources, model {result.manifest['model']} -> {settings.index_dir}"
+    )
     return 0
 
 
@@ -122,15 +128,18 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
+    from signpost import present
+
     for response in responses:
         if as_json:
             print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
             continue
         if response.crisis:
-            print("!! If your life is at risk now: call 999 or go to A&E. Samaritans: 116 123 (free, 24/7).")
-            print("!! NHS 111 (England: mental health option; Wales: 111 press 2; Scotland: NHS 24 on 111). Shout: text 85258.")
+            print(f"!! {present.URGENT_TITLE}")
+            for line in present.URGENT_HELP:
+                print(f"!!   {line}")
         if not response.confident:
-            print("No resource in the catalogue is a clear match; the nearest are below.")
+            print(present.NO_MATCH)
         for rank, hit in enumerate(response.results, 1):
             print(f"{rank}. {hit.name} ({hit.resource.provider})  [{hit.score:.3f}]")
             print(f"   {hit.resource.summary}")

@@ -56,12 +56,18 @@ def load_corpus(corpus_dir: Path) -> list[Resource]:
     if not corpus_dir.is_dir():
         raise CorpusError(f"{corpus_dir}: corpus folder not found")
     catalogue = read_catalogue(corpus_dir / CATALOGUE_FILE)
-    resources: dict[str, Resource] = {}
-    for path in sorted(corpus_dir.glob("*.yaml")):
-        resource = parse_record(path, catalogue)
-        if resource.id in resources:
-            raise CorpusError(f"{path}: record '{resource.id}': field 'id': duplicate id")
-        resources[resource.id] = resource
+    parsed = [(path, parse_record(path, catalogue)) for path in sorted(corpus_dir.glob("*.yaml"))]
+    seen: dict[str, Path] = {}
+    for path, resource in parsed:
+        if resource.id in seen:
+            raise CorpusError(
+                f"{path}: record '{resource.id}': field 'id': duplicate id, also used by {seen[resource.id].name}"
+            )
+        seen[resource.id] = path
+    for path, resource in parsed:
+        if resource.id != path.stem:
+            raise CorpusError(f"{path}: record '{resource.id}': field 'id': must equal the file name '{path.stem}'")
+    resources = {resource.id: resource for _, resource in parsed}
     missing = sorted(set(catalogue) - set(resources))
     if missing:
         raise CorpusError(f"{corpus_dir}: no record for catalogue id(s): {', '.join(missing)}")
@@ -107,8 +113,6 @@ def parse_record(path: Path, catalogue: Iterable[str]) -> Resource:
                 raise fail(field, "missing")
             continue
         values[field] = _check_value(data[field], shape, allowed, lambda problem, f=field: fail(f, problem))
-    if values["id"] != path.stem:
-        raise fail("id", f"must equal the file name '{path.stem}'")
     if values["id"] not in set(catalogue):
         raise fail("id", "not in the catalogue (catalogue.tsv)")
     return Resource(**values)

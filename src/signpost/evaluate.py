@@ -46,13 +46,17 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
-            cases.append(Case(str(row["qid"]), str(row["query"]), dict(row.get("relevant") or {}), tuple(row.get("tags") or ())))
+            cases.append(
+                Case(str(row["qid"]), str(row["query"]), dict(row.get("relevant") or {}), tuple(row.get("tags") or ()))
+            )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SignpostError(f"{path}:{number}: not a case ({exc})") from exc
     return cases
 
 
-def _trec(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], measures: set[str]) -> dict[str, dict[str, float]]:
+def _trec(
+    qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], measures: set[str]
+) -> dict[str, dict[str, float]]:
     import pytrec_eval
 
     return pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
@@ -68,9 +72,9 @@ def case_metrics(cases: Sequence[Case], responses: Sequence[SearchResponse]) -> 
     graded = [(c, r) for c, r in zip(cases, responses, strict=True) if c.relevant]
     qrels = {c.qid: {doc: int(g) for doc, g in c.relevant.items()} for c, _ in graded}
     run = {c.qid: {hit.id: float(10 - rank) for rank, hit in enumerate(r.results[:10])} for c, r in graded}
-    for c, r in graded:
-        if not run[c.qid]:
-            run[c.qid] = {"__none__": 0.0}
+    for qid, ranked in run.items():
+        if not ranked:  # k=0: trec_eval needs a ranking, even an empty-handed one
+            run[qid] = {"__none__": 0.0}
     per_query = _trec(qrels, run, _MEASURES) if graded else {}
     best = [c for c, _ in graded if 2 in c.relevant.values()]
     top3 = {c.qid: any(c.relevant.get(h.id) == 2 for h in r.results[:3]) for c, r in graded}
@@ -103,7 +107,8 @@ def evaluate_cases(
             for tag in case.tags:
                 groups[tag].append(i)
         report["by_tag"] = {
-            tag: case_metrics([cases[i] for i in rows], [responses[i] for i in rows]) for tag, rows in sorted(groups.items())
+            tag: case_metrics([cases[i] for i in rows], [responses[i] for i in rows])
+            for tag, rows in sorted(groups.items())
         }
     return report
 

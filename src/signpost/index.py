@@ -104,7 +104,9 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
-def build_index(resources: Sequence[Resource], encoder: Encoder, index_dir: Path, *, progress: bool = False) -> BuildResult:
+def build_index(
+    resources: Sequence[Resource], encoder: Encoder, index_dir: Path, *, progress: bool = False
+) -> BuildResult:
     """Write the index for ``resources``; skip when the manifest already matches; never leave a half index.
 
     New files get build-specific names and the manifest, which names them, is replaced last in one
@@ -123,7 +125,9 @@ def build_index(resources: Sequence[Resource], encoder: Encoder, index_dir: Path
     collection = build_collection(
         [document_text(r) for r in resources], encoder, [r.helps_with for r in resources], progress=progress
     )
-    build_id = hashlib.sha256(f"{corpus_print}:{encoder.name}:{datetime.now(UTC).isoformat()}".encode()).hexdigest()[:12]
+    build_id = hashlib.sha256(f"{corpus_print}:{encoder.name}:{datetime.now(UTC).isoformat()}".encode()).hexdigest()[
+        :12
+    ]
     files = {
         "dense": f"dense-{build_id}.faiss",
         "phrases": f"phrases-{build_id}.faiss",
@@ -203,7 +207,9 @@ def open_index(index_dir: Path, corpus_fingerprint: str, model: str) -> tuple[Co
     if dense.d != manifest["dimension"] or dense.ntotal != manifest["count"] or lexical.size != manifest["count"]:
         raise IndexNotReadyError(f"{index_dir / MANIFEST}: index files disagree with the manifest; {REBUILD}")
     if len(owner) != phrases.ntotal:
-        raise IndexNotReadyError(f"{index_dir / files['phrase_owner']}: phrase owners disagree with the phrases; {REBUILD}")
+        raise IndexNotReadyError(
+            f"{index_dir / files['phrase_owner']}: phrase owners disagree with the phrases; {REBUILD}"
+        )
     return Collection(dense, lexical, phrases, owner), manifest
 
 

@@ -67,6 +67,9 @@ class Searcher:
     settings: Settings = field(default_factory=Settings)
     tuning: Tuning = field(default_factory=Tuning)
 
+    def __post_init__(self) -> None:
+        self._by_id = {r.id: r for r in self.resources}
+
     @classmethod
     def load(
         cls,
@@ -87,6 +90,10 @@ class Searcher:
         resources = load_corpus(settings.corpus_dir)
         collection, _ = open_index(settings.index_dir, fingerprint(resources), settings.model)
         return cls(resources, collection, SentenceTransformerEncoder(settings.model), settings)
+
+    def resource(self, resource_id: str) -> Resource:
+        """The corpus record with this id (``KeyError`` if there is none)."""
+        return self._by_id[resource_id]
 
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> SearchResponse:
         """One query; the same path as ``search_many``."""
@@ -122,8 +129,9 @@ class Searcher:
         cues = triage.situation(text)
         adjusted = scores + self._eligibility(cues)
         order = np.argsort(-adjusted, kind="stable")[: max(k, 0)]
+        crisis = triage.is_crisis(text)
         best_cosine = float(dense.max()) if dense.size else 0.0
-        confident = best_cosine >= self.tuning.confident_cosine
+        confident = crisis or best_cosine >= self.tuning.confident_cosine  # a crisis is always in scope
         hits = tuple(
             Hit(
                 id=self.resources[i].id,
@@ -138,7 +146,7 @@ class Searcher:
         return SearchResponse(
             query=text,
             results=hits,
-            crisis=triage.is_crisis(text),
+            crisis=crisis,
             confident=confident,
             truncated=truncated,
             cues=tuple(cue.label for cue in cues),

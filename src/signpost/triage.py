@@ -116,7 +116,8 @@ _CLINICAL = re.compile(
     r"postvention|bereaved by|lost a colleague to|colleague who died by)\b",
     re.I,
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|my|myself)\b", re.I)
+_OTHER_PERSON = re.compile(r"\b(?:he|she|they|his|her|their|patient|someone)\b", re.I)
 
 
 def is_crisis(text: str) -> bool:
@@ -132,7 +133,7 @@ def is_crisis(text: str) -> bool:
                 continue
             if _CLINICAL.search(sentence) and not re.search(r"\bmy ?self\b|\bmy (?:own )?life\b", sentence, re.I):
                 continue
-            if _FIRST_PERSON.search(sentence) or len(sentence.split()) <= 6:
+            if _FIRST_PERSON.search(sentence) or not _OTHER_PERSON.search(sentence):
                 return True
     return False
 
@@ -162,10 +163,18 @@ _NATION_CUES: tuple[tuple[str, str, str], ...] = (
     ),
 )
 _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("a GP", ("GPs",), r"\bgps?\b|general practi\w+|gp partner|partner at (?:the|my|our) (?:surgery|practice)|senior partner"),
+    (
+        "a GP",
+        ("GPs",),
+        r"\bgps?\b|general practi\w+|gp partner|partner at (?:the|my|our) (?:surgery|practice)|senior partner",
+    ),
     ("a surgeon", ("surgeons", "surgical teams"), r"surg(?:eon|ical|ery)\b|mrcs|orthopaedic|ortho\b|urolog|vascular"),
     ("an anaesthetist", ("anaesthetists",), r"anaesth\w*|anesth\w*|frca"),
-    ("in emergency medicine", ("emergency medicine doctors",), r"\ba ?& ?e\b|\bed\b|emergency (?:medicine|department)|\bem\b|rcem"),
+    (
+        "in emergency medicine",
+        ("emergency medicine doctors",),
+        r"\ba ?& ?e\b|\bed\b|emergency (?:medicine|department)|\bem\b|rcem",
+    ),
     ("in intensive care", ("intensive care doctors",), r"\bicu\b|\bitu\b|intensive care|critical care"),
     (
         "in obstetrics and gynaecology",
@@ -175,16 +184,28 @@ _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("in paediatrics", ("paediatricians",), r"paed\w*|pediatric\w*|child health|neonat\w*"),
     ("in psychiatry", ("psychiatrists",), r"psychiatr\w*|\bpsych\b|rcpsych"),
     ("a physician", ("physicians",), r"physician|mrcp|\bimt\b|medical registrar|general medicine"),
-    ("in pharmaceutical medicine", ("pharmaceutical physicians",), r"pharmaceutical|pharma\b|clinical trials?|trial data"),
+    (
+        "in pharmaceutical medicine",
+        ("pharmaceutical physicians",),
+        r"pharmaceutical|pharma\b|clinical trials?|trial data",
+    ),
     (
         "in training",
         ("doctors in training", "foundation doctors"),
         r"trainee|training|\bf[y]?[12]\b|foundation|\b(?:st|ct|imt|gpst|str)\d|registrar|\breg\b|\bsho\b|junior doctor|resident doctor|arcp",
     ),
-    ("a medical student", ("medical students",), r"medical student|med student|medical school|\bmedic\b|final year|student"),
+    (
+        "a medical student",
+        ("medical students",),
+        r"medical student|med student|medical school|\bmedic\b|final year|student",
+    ),
     ("retired", ("retired doctors",), r"retir\w*|pension"),
     ("a dentist", ("dentists",), r"dentist|dental"),
-    ("LGBT", ("LGBT doctors",), r"lgbt\w*|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender\w*"),
+    (
+        "LGBT",
+        ("LGBT doctors",),
+        r"lgbt\w*|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender\w*",
+    ),
     (
         "a family member",
         ("families",),
@@ -194,13 +215,13 @@ _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "an employer",
         ("employers",),
-        r"our (?:trust|department|hospital|staff|doctors|consultants|team)|as an employer|medical director and|"
+        r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|team|practice)|as an employer|medical director and|"
         r"frameworks? for employers|support (?:our|my) staff",
     ),
 )
-_CUE_TABLE = [
-    (Cue(label, nations=(nation,)), re.compile(pattern, re.I)) for nation, label, pattern in _NATION_CUES
-] + [(Cue(label, audience=audience), re.compile(pattern, re.I)) for label, audience, pattern in _ROLE_CUES]
+_CUE_TABLE = [(Cue(label, nations=(nation,)), re.compile(pattern, re.I)) for nation, label, pattern in _NATION_CUES] + [
+    (Cue(label, audience=audience), re.compile(pattern, re.I)) for label, audience, pattern in _ROLE_CUES
+]
 
 
 def situation(text: str) -> tuple[Cue, ...]:

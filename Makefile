@@ -1,0 +1,60 @@
+# Signpost: `make run` serves the app, `make test` runs every test; both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+SHARED ?= ../shared
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install browser index run test lint format eval screenshot clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# CPU PyTorch first: resolved from scratch, `torch` pulls a multi-GB CUDA build.
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Signpost with its test tools (idempotent)
+
+browser: ## install Debian's Chromium for the browser tests, when missing
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+index: $(STAMP) ## build the index if the corpus or model changed (skips when current)
+	$(BIN)/signpost build
+
+run: index ## set everything up and serve the app on http://localhost:$(PORT)
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: index browser ## set everything up and run ruff and the whole test suite
+	$(BIN)/ruff check src tests app.py scripts
+	$(BIN)/ruff format --check src tests app.py scripts
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check src tests app.py scripts
+	$(BIN)/ruff format --check src tests app.py scripts
+
+format: $(STAMP) ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests app.py scripts
+	$(BIN)/ruff format src tests app.py scripts
+
+eval: index ## relevance on the dev set and NFCorpus (test split), all modes side by side
+	$(BIN)/signpost eval $(SHARED)/eval/dev.jsonl
+	$(BIN)/signpost eval --beir $(SHARED)/benchmarks/nfcorpus --split test
+
+screenshot: index browser ## refresh docs/screenshot.png from a real browser
+	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+
+clean: ## remove the virtual environment and caches (keeps the committed index)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .cache test-artifacts

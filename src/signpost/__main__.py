@@ -1,0 +1,5 @@
+"""``python -m signpost`` runs the CLI."""
+
+from signpost.cli import main
+
+raise SystemExit(main())

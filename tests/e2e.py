@@ -1,0 +1,80 @@
+"""Helpers to run the real app and a real browser, shared by the browser tests and `make screenshot`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_app(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; yields its URL once healthy, stops it after."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    output = process.stdout.read().decode(errors="replace")[-2000:] if process.stdout else ""
+                    raise RuntimeError(f"streamlit did not start: {output}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium with the flags this machine needs (Playwright's own download does not work here)."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Debian's chromium is missing: run `make browser`")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+def ask(page, url: str, query: str) -> None:
+    """Open the app, type ``query`` into the problem box and submit the form."""
+    page.goto(url)
+    box = page.get_by_label("What's going on?")
+    box.wait_for(timeout=60_000)
+    box.fill(query)
+    page.get_by_role("button", name="Find support").click()

@@ -1,0 +1,87 @@
+"""The console script as a whole process: argument, stdin and --json; user errors are one line, exit 1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from signpost.config import PROJECT_ROOT
+
+SIGNPOST = [sys.executable, "-m", "signpost"]
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*SIGNPOST, *args], input=stdin, capture_output=True, timeout=120, cwd=PROJECT_ROOT)
+
+
+def test_help_lists_commands_and_examples() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    assert b"build" in out.stdout and b"search" in out.stdout and b"Examples:" in out.stdout
+
+
+def test_search_argument_readable() -> None:
+    out = run("search", "--k", "3", "unsafe rota and no breaks")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode()
+    assert text.startswith("1. ") and "\n3. " in text and "\n4. " not in text
+
+
+@pytest.mark.parametrize("source", ["-", None])
+def test_search_stdin_json_lines_in_order(source: str | None) -> None:
+    queries = ["LTFT application", "", "gambling debts", "I want to end my life"]
+    args = ["search", "--json", "--k", "2"] + ([source] if source else [])
+    out = run(*args, stdin="\n".join(queries).encode() + b"\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [row["query"] for row in rows] == [q for q in queries if q]
+    for row in rows:
+        assert set(row) >= {"query", "crisis", "confident", "results"}
+        assert len(row["results"]) == 2
+        assert set(row["results"][0]) >= {"id", "name", "score", "reasons"}
+    assert [row["crisis"] for row in rows] == [False, False, True]
+
+
+def test_invalid_utf8_on_stdin_is_not_fatal() -> None:
+    out = run("search", "--json", "-", stdin=b"debts \xff\xfe and stress\n")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["results"]
+
+
+def test_empty_query_is_one_line_error() -> None:
+    out = run("search", "   ")
+    assert out.returncode == 1
+    assert out.stderr.decode().count("\n") == 1 and out.stderr.startswith(b"signpost: error: nothing to search for")
+
+
+def test_missing_index_is_one_line_error(tmp_path: Path) -> None:
+    out = run("search", "--index", str(tmp_path / "none"), "stress")
+    assert out.returncode == 1
+    err = out.stderr.decode()
+    assert err.count("\n") == 1 and "no index here; run `signpost build`" in err and "Traceback" not in err
+
+
+def test_bad_corpus_is_one_line_error(tmp_path: Path, tiny_corpus: Path) -> None:
+    (tiny_corpus / "beta-fund.yaml").write_text("id: beta-fund\nname: Beta\n")
+    out = run("build", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "index"))
+    assert out.returncode == 1
+    assert out.stderr.decode().count("\n") == 1 and b"field 'provider': missing" in out.stderr
+    assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_build_then_search_another_corpus(tmp_path: Path, tiny_corpus: Path) -> None:
+    index = tmp_path / "index"
+    first = run("build", "--corpus", str(tiny_corpus), "--index", str(index))
+    assert first.returncode == 0 and b"index built: 3 resources" in first.stdout
+    again = run("build", "--corpus", str(tiny_corpus), "--index", str(index))
+    assert b"index up to date" in again.stdout
+    found = run("search", "--json", "--corpus", str(tiny_corpus), "--index", str(index), "behind on rent")
+    assert json.loads(found.stdout)["results"][0]["id"] == "beta-fund"
+    edited = tiny_corpus / "alpha-helpline.yaml"
+    edited.write_text(edited.read_text().replace("anxiety before shifts", "panic attacks"))
+    stale = run("search", "--corpus", str(tiny_corpus), "--index", str(index), "panic")
+    assert stale.returncode == 1 and b"corpus has changed since the index was built" in stale.stderr

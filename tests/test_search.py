@@ -1,0 +1,75 @@
+"""The public search API with the real model and the committed index."""
+
+from __future__ import annotations
+
+import pytest
+
+from signpost import QueryError, SearchResponse
+
+
+def test_response_contract(searcher) -> None:
+    response = searcher.search("I keep getting bullied by my consultant", k=5)
+    assert isinstance(response, SearchResponse)
+    assert len(response.results) == 5
+    scores = [hit.score for hit in response.results]
+    assert scores == sorted(scores, reverse=True)
+    for hit in response.results:
+        assert hit.id == hit.resource.id and hit.name == hit.resource.name
+        assert hit.reasons and all(isinstance(reason, str) and reason for reason in hit.reasons)
+    assert response.confident and not response.crisis
+    data = response.to_dict()
+    assert set(data) >= {"query", "crisis", "confident", "results"}
+    assert set(data["results"][0]) >= {"id", "name", "score", "reasons"}
+
+
+def test_search_is_search_many_of_one(searcher) -> None:
+    queries = ["LTFT application", "gambling debts", "GMC investigation letter"]
+    batch = searcher.search_many(queries, k=4)
+    assert [r.query for r in batch] == queries
+    for query, response in zip(queries, batch, strict=True):
+        single = searcher.search(query, k=4)
+        assert [h.id for h in single.results] == [h.id for h in response.results]
+        assert [h.score for h in single.results] == pytest.approx([h.score for h in response.results], abs=1e-5)
+
+
+@pytest.mark.parametrize("k", [0, 1, 57, 100])
+def test_k_is_respected(searcher, k: int) -> None:
+    assert len(searcher.search("stress at work", k=k).results) == min(k, 57)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "?!.,", "\x00\x01"])
+def test_nothing_to_search_is_a_clear_error(searcher, query: str) -> None:
+    with pytest.raises(QueryError, match="nothing to search for"):
+        searcher.search(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("LTFT", "flexible-working-champion"),
+        ("MPTS hearing on my own", "mpts-doctor-contact-service"),
+        ("my consultant keeps humiliating me", "rcsed-letsremoveit"),
+        ("I have a gambling problem", "gamcare"),
+        ("GP in financial hardship", "cameron-fund"),
+        ("doctor in Wales with anxiety", "canopi"),
+    ],
+)
+def test_clear_needs_find_their_resource_in_the_top_three(searcher, query: str, expected: str) -> None:
+    assert expected in [hit.id for hit in searcher.search(query, k=3).results]
+
+
+def test_crisis_and_confidence_flags(searcher) -> None:
+    assert searcher.search("I want to end my life").crisis
+    assert not searcher.search("my patient took an overdose").crisis
+    assert not searcher.search("how do I renew my passport").confident
+
+
+def test_long_text_is_cut_and_said(searcher) -> None:
+    response = searcher.search("I am exhausted and anxious. " * 2000)
+    assert response.truncated and response.results
+
+
+def test_modes_differ_but_share_the_contract(searcher) -> None:
+    for mode in ("dense", "lexical", "hybrid"):
+        response = searcher.search("exception reporting", k=3, mode=mode)
+        assert len(response.results) == 3
