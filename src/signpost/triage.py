@@ -120,6 +120,19 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|my|myself)\b", re.I)
 _OTHER_PERSON = re.compile(r"\b(?:he|she|they|his|her|their|patient|someone)\b", re.I)
 
 
+#: What a person in crisis needs from the catalogue, added to the text that is searched.
+CRISIS_NEED = "suicidal thoughts, mental health crisis, need urgent confidential support and someone to talk to now"
+
+#: Text written from a patient's side, or a clinical dosing question: the catalogue supports
+#: doctors, so such an answer must not look confident whatever words it shares with a record.
+_OUT_OF_SCOPE = re.compile(r"\b(?:i'?m a patient|i am a patient|as a patient|doses?|dosage|dosing)\b", re.I)
+
+
+def is_out_of_scope(text: str) -> bool:
+    """True when the text is plainly not a doctor asking for support for themselves or a colleague."""
+    return bool(_OUT_OF_SCOPE.search(text))
+
+
 def is_crisis(text: str) -> bool:
     """True when the writer signals an immediate risk to their own life (checked before ranking).
 
@@ -148,6 +161,7 @@ class Cue:
     label: str
     nations: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
+    weight: float = 1.0  # how much eligibility it proves: "in training" covers most doctors, "a GP" few
 
 
 _NATION_CUES: tuple[tuple[str, str, str], ...] = (
@@ -220,7 +234,8 @@ _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
 )
 _CUE_TABLE = [(Cue(label, nations=(nation,)), re.compile(pattern, re.I)) for nation, label, pattern in _NATION_CUES] + [
-    (Cue(label, audience=audience), re.compile(pattern, re.I)) for label, audience, pattern in _ROLE_CUES
+    (Cue(label, audience=audience, weight=0.5 if label == "in training" else 1.0), re.compile(pattern, re.I))
+    for label, audience, pattern in _ROLE_CUES
 ]
 
 
@@ -238,3 +253,123 @@ def cue_nations(cues: Iterable[Cue]) -> set[str]:
 
 def cue_audience(cues: Iterable[Cue]) -> set[str]:
     return {group for cue in cues for group in cue.audience}
+
+
+# ---------------------------------------------------------------- needs
+
+
+#: Words that show each kind of need (``signpost.types.TOPICS``), matched from the start of a word.
+_NEED_WORDS: dict[str, str] = {
+    "mental-health": (
+        r"stress|anxi|anxious|depress|low mood|burn(?:t|ed)? ?out|burnout|exhaust|can'?t cope|cannot cope|not coping|"
+        r"overwhelm|panic|ptsd|trauma|flashback|nightmare|grief|griev|bereave|lonel|isolat|mental (?:health|ill)|"
+        r"bipolar|psychos|eating disorder|suicid|self[- ]harm|crying|numb|empty|dread|insomnia|can'?t sleep|"
+        r"morale|wellbeing|well-being|counsell|therap|emotional|haunt|going over it|guilt|breakdown|tearful|"
+        r"hopeless|worthless|mental|struggling to cope|end (?:my life|it all)|want to die|fed up|knackered"
+    ),
+    "addiction": (
+        r"alcohol|drink|drunk|booz|on the sauce|addict|drugs?\b|cocaine|coke\b|opioid|opiate|codeine|morphine|benzo|"
+        r"diazepam|fentanyl|ketamine|cannabis|weed\b|substance|dependen|\baa\b|sober|relapse|rehab|detox|"
+        r"hungover|hangover|self[- ]medicat|ward stock|controlled drugs"
+    ),
+    "gambling": r"gambl|betting|\bbets?\b|bookies|casino|slots\b|poker|online bet|sports bet",
+    "money": (
+        r"money|debt|\brent\b|mortgage|\bbills?\b|financ|hardship|skint|broke\b|can'?t afford|cannot afford|bailiff|"
+        r"\bgrants?\b|sick pay|loan|arrears|bankrupt|poverty|income|evict|repossess|struggling to pay|pay the bills"
+    ),
+    "regulatory": (
+        r"gmc|fitness to practi|\bftp\b|mpts|tribunal|hearing|referr(?:al|ed) to the gmc|investigat|complain|complaint|"
+        r"coroner|inquest|disciplinar|suspend|suspension|excluded from work|exclusion|mhps|lawyer|legal|solicitor|"
+        r"\bsued\b|negligence|struck off|erased|\blicen[cs]e|medico-legal|statement for|serious incident|\bsi\b"
+    ),
+    "workplace": (
+        r"rota|hours|night shifts?|\bnights\b|breaks?\b|exception report|understaff|staffing|\bpay\b|paid|"
+        r"salary|contract|job plan|\bpas?\b|locum|overtime|annual leave|study leave|employment|\bhr\b|grievance|"
+        r"redundan|working conditions|workload|on-?calls?|extra hours|staying late|after my shift|rights at work|my rights"
+    ),
+    "bullying": (
+        r"bull(?:y|ied|ies|ying)|undermin|humiliat|harass|belittl|toxic|intimidat|shouted at|picked on|"
+        r"sexual misconduct|inappropriate behaviour|discriminat|racis|racial|sexis|misogyn|homophob|"
+        r"transphob|misgender|freezing me out|frozen out|excluded by|victimis"
+    ),
+    "concerns": (
+        r"whistle|raise (?:a )?concerns?|raising concerns|raised concerns|speak(?:ing)? up|patient safety|unsafe practice|"
+        r"cover[- ]?up|report (?:a|my) colleague"
+    ),
+    "training": (
+        r"arcp|outcome [1-6]|training|trainee|exams?\b|mrcp|mrcs|frca|mrcog|mrcgp|portfolio|progression|"
+        r"supervisor|rotation|ltft|less than full time|part[- ]time|time out of training|\boop|deanery|\btpd\b|"
+        r"extension to training|return to training|foundation programme|teaching"
+    ),
+    "career": (
+        r"career|quit medicine|leave medicine|leaving medicine|switch(?:ing)? (?:to|from|specialt)|change specialt|"
+        r"retir|consultant post|promotion|mentor|cpd|portfolio career|dropping sessions|next step|stay involved"
+    ),
+    "health": (
+        r"pregnan|maternity|physical health|sick leave|off sick|signed off|return(?:ing)? to work|phased return|"
+        r"cancer|chronic illness|injur|disab|occupational health|\boh\b|fit for work|fitness for work|adjustments|"
+        r"long covid|diagnos|surgery for my|operation|back pain|health condition|health problems?"
+    ),
+    "identity": r"lgbt|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender|coming out|homophob|transphob",
+    "employer": (
+        r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|organisation|practice)|as an employer|"
+        r"frameworks? for employers|support (?:our|my) staff|staff wellbeing strategy|retain (?:our|staff)|retention"
+    ),
+    "ethics": r"ethic|dilemma|trial data|pharma|conflict of interest|industry",
+}
+_NEED_PATTERNS = {topic: re.compile(rf"(?<![\w])(?:{words})", re.I) for topic, words in _NEED_WORDS.items()}
+
+
+def needs(text: str) -> tuple[str, ...]:
+    """The kinds of need the text expresses, in the order they first appear."""
+    found = [(m.start(), topic) for topic, pattern in _NEED_PATTERNS.items() if (m := pattern.search(text))]
+    return tuple(topic for _, topic in sorted(found))
+
+
+# ---------------------------------------------------------------- spelling
+
+
+_WORD = re.compile(r"[a-z]{5,}")
+
+
+class Speller:
+    """Adds the likely intended word for a misspelt one ("anxeity" → "anxiety").
+
+    ``domain`` words (the corpus's, and the jargon this module expands) win over ``general`` ones
+    (the model tokenizer's whole words) at equal distance; a correction is appended, never
+    substituted, so an unknown but correct word costs nothing.
+    """
+
+    def __init__(self, domain: Iterable[str], general: Iterable[str] = ()) -> None:
+        self._tiers = [_by_initial(words_of(domain) | _JARGON), _by_initial(words_of(general))]
+        self._known = frozenset(w for tier in self._tiers for group in tier.values() for w in group)
+
+    def corrections(self, text: str) -> list[str]:
+        """Known words very close to the unknown words of ``text``."""
+        import difflib
+
+        found = []
+        for word in dict.fromkeys(_WORD.findall(text.lower())):
+            if word in self._known:
+                continue
+            for tier in self._tiers:
+                match = difflib.get_close_matches(word, tier.get(word[0], []), n=1, cutoff=0.8)
+                if match:
+                    found.append(match[0])
+                    break
+        return found
+
+
+def _by_initial(words: set[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[0], []).append(word)
+    return grouped
+
+
+def words_of(texts: Iterable[str]) -> set[str]:
+    """Lower-case words of five letters or more, the ones worth spell-checking against."""
+    return {w for text in texts for w in _WORD.findall(text.lower())}
+
+
+_JARGON = words_of(list(EXPANSIONS) + list(EXPANSIONS.values()))

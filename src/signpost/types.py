@@ -9,6 +9,24 @@ Confidentiality = Literal[True, False, "unknown"]
 Mode = Literal["dense", "lexical", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 
+#: The kinds of need a resource meets (corpus ``topics``) and a text can express, with their labels.
+TOPICS: dict[str, str] = {
+    "mental-health": "Mental health and wellbeing",
+    "addiction": "Alcohol or drugs",
+    "gambling": "Gambling",
+    "money": "Money worries",
+    "regulatory": "GMC, complaints and legal processes",
+    "workplace": "Hours, pay and working conditions",
+    "bullying": "Bullying, undermining or discrimination",
+    "concerns": "Raising concerns",
+    "training": "Training and exams",
+    "career": "Career decisions",
+    "health": "Physical health, pregnancy and returning to work",
+    "identity": "LGBT+ support",
+    "employer": "Supporting staff (for employers)",
+    "ethics": "Ethical dilemmas in practice",
+}
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -23,6 +41,7 @@ class Resource:
     audience: tuple[str, ...]
     nations: tuple[str, ...]
     kind: str
+    topics: tuple[str, ...]
     confidential: Confidentiality
     url: str | None = None
     aliases: tuple[str, ...] = ()
@@ -72,6 +91,7 @@ class SearchResponse:
     confident: bool
     truncated: bool = False
     cues: tuple[str, ...] = field(default=())
+    needs: tuple[str, ...] = field(default=())  # topic keys (``TOPICS``), in the order the text raises them
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract for one query."""
@@ -81,5 +101,6 @@ class SearchResponse:
             "confident": self.confident,
             "truncated": self.truncated,
             "cues": list(self.cues),
+            "needs": list(self.needs),
             "results": [hit.to_dict() for hit in self.results],
         }
