@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
 
-from signpost.evaluate import Case, case_metrics, evaluate_cases, load_cases
+from signpost.evaluate import Case, baselines, case_metrics, evaluate_beir, evaluate_cases, load_beir, load_cases
 from signpost.types import Hit, Resource, SearchResponse
 
 
@@ -44,20 +45,46 @@ def test_case_metrics_by_hand() -> None:
 
 
 def test_dev_set_floors(searcher, shared: Path) -> None:
-    """Floors sit a little under today's figures (docs/relevance.md): a real regression fails, noise does not."""
+    """Floors a little under today's figures (docs/relevance.md): a real regression fails, noise does not."""
     report = evaluate_cases(searcher, load_cases(shared / "eval" / "dev.jsonl"))
     print(report)
-    assert report["ndcg@5"] >= 0.68
-    assert report["recall@5"] >= 0.65
-    assert report["mrr@10"] >= 0.80
+    assert report["mode"] == "final"
+    assert report["ndcg@5"] >= 0.82
+    assert report["recall@5"] >= 0.80
+    assert report["mrr@10"] >= 0.93
+    assert report["grade2_top3"] >= 0.95
     assert report["crisis_recall"] == 1.0
     assert report["crisis_false_alarms"] == 0
-    assert report["out_of_scope_flagged"] >= 0.75
+    assert report["out_of_scope_flagged"] >= 0.80
+    assert report["in_scope_flagged"] <= 0.03
 
 
-def test_hybrid_is_not_worse_than_either_side(searcher, shared: Path) -> None:
+def test_each_layer_earns_its_place(searcher, shared: Path) -> None:
+    """Hybrid beats either retriever alone, and the situation layer beats plain hybrid."""
     cases = load_cases(shared / "eval" / "dev.jsonl")
-    ndcg = {mode: evaluate_cases(searcher, cases, mode=mode)["ndcg@5"] for mode in ("dense", "lexical", "hybrid")}
+    plain = baselines(searcher)
+    ndcg = {mode: evaluate_cases(plain, cases, mode=mode)["ndcg@5"] for mode in ("dense", "lexical", "hybrid")}
+    ndcg["final"] = evaluate_cases(searcher, cases)["ndcg@5"]
     print(ndcg)
-    assert ndcg["hybrid"] >= ndcg["lexical"]
-    assert ndcg["hybrid"] >= ndcg["dense"] - 0.02
+    assert ndcg["hybrid"] > max(ndcg["dense"], ndcg["lexical"])
+    assert ndcg["final"] > ndcg["hybrid"] + 0.05
+
+
+def test_beir_runs_the_same_engine(tmp_path: Path, encoder) -> None:
+    """A three-document BEIR folder: the loader, every mode and the trec metrics, end to end."""
+    (tmp_path / "qrels").mkdir()
+    docs = [
+        {"_id": "d1", "title": "Vitamin D", "text": "Vitamin D supplements and bone density in older adults."},
+        {"_id": "d2", "title": "Statins", "text": "Statin therapy lowers LDL cholesterol and heart attack risk."},
+        {"_id": "d3", "title": "Sugar", "text": "Sugary drinks and the risk of type 2 diabetes."},
+    ]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in docs))
+    queries = [
+        {"_id": "q1", "text": "does cholesterol medicine prevent heart attacks"},
+        {"_id": "q2", "text": "soda diabetes"},
+    ]
+    (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td2\t2\nq2\td3\t1\n")
+    report = evaluate_beir(load_beir(tmp_path, "test"), encoder, modes=("dense", "lexical", "hybrid"))
+    assert report["dense"]["ndcg@10"] == 1.0 and report["hybrid"]["ndcg@10"] == 1.0
+    assert report["hybrid"]["queries"] == 2 and report["lexical"]["recall@100"] == 1.0

@@ -73,3 +73,26 @@ def test_modes_differ_but_share_the_contract(searcher) -> None:
     for mode in ("dense", "lexical", "hybrid"):
         response = searcher.search("exception reporting", k=3, mode=mode)
         assert len(response.results) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "topics"),
+    [
+        ("drinking too much, debts piling up and a letter from the GMC", {"addiction", "money", "regulatory"}),
+        ("gambling debts and bailiffs at the door", {"gambling", "money"}),
+    ],
+)
+def test_every_need_gets_a_resource_in_the_top_results(searcher, query: str, topics: set[str]) -> None:
+    response = searcher.search(query, k=len(topics))
+    assert set(response.needs) >= topics
+    covered = {topic for hit in response.results for topic in hit.resource.topics}
+    assert covered >= topics
+
+
+def test_situation_moves_eligible_resources_up(searcher) -> None:
+    wales = [h.id for h in searcher.search("junior doctor in Cardiff with anxiety", k=3).results]
+    assert "canopi" in wales
+    england = [h.id for h in searcher.search("junior doctor in Manchester with anxiety", k=5).results]
+    assert "canopi" not in england
+    surgeon = [h.id for h in searcher.search("surgeon struggling after a complication", k=3).results]
+    assert "rcseng-confidential-support" in surgeon

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from signpost.triage import clean, cue_audience, cue_nations, expand, is_crisis, situation
+from signpost.triage import (
+    Speller,
+    clean,
+    cue_audience,
+    cue_nations,
+    expand,
+    is_crisis,
+    is_out_of_scope,
+    needs,
+    situation,
+)
 
 CRISIS = [
     "I want to end it",
@@ -87,3 +97,39 @@ def test_clean_strips_controls_and_invisibles_and_cuts() -> None:
     assert clean("a\x00b\u200bc\x07 d\n\te", 100) == ("abc d e", False)
     text, cut = clean("word " * 100, 50)
     assert cut and len(text) <= 50 and not text.endswith(" ")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("drinking, debts and a GMC letter", ("addiction", "money", "regulatory")),
+        ("boozing every night and now behind on rent", ("addiction", "money")),
+        ("my consultant humiliates me on ward rounds", ("bullying",)),
+        ("want to go less than full time after maternity leave", ("training", "health")),
+        ("how can our trust support staff wellbeing", ("employer", "mental-health")),
+        ("what time is it", ()),
+    ],
+)
+def test_needs_in_the_order_raised(text: str, expected: tuple[str, ...]) -> None:
+    assert needs(text) == expected
+
+
+def test_speller_appends_the_intended_domain_word() -> None:
+    speller = Speller(["anxiety", "gambling complaint tribunal"], general=["compliant", "pregnant"])
+    assert speller.corrections("anxeity before on call") == ["anxiety"]
+    assert speller.corrections("GMC complant") == ["complaint"]  # the domain word wins a tie
+    assert speller.corrections("pregant and gambing") == ["pregnant", "gambling"]
+    assert speller.corrections("tribunal anxiety") == []  # known words are left alone
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        ("I'm a patient and want to complain about my GP", True),
+        ("amoxicillin dose for a child", True),
+        ("I'm a patient safety lead and I'm being bullied", False),
+        ("my patient complained about me", False),
+    ],
+)
+def test_patient_side_text_is_out_of_scope(text: str, outside: bool) -> None:
+    assert is_out_of_scope(text) is outside

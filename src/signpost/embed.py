@@ -60,6 +60,7 @@ class SentenceTransformerEncoder:
                 # Never reach a model hub: the weights are local, and a query must not leave the machine.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar on stderr
                 from sentence_transformers import SentenceTransformer
 
                 path = resolve_model(self.name)

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,9 @@ def evaluate_cases(
 ) -> dict[str, Any]:
     """Run every case through ``searcher.search_many`` and score it; optionally per tag too."""
     responses = searcher.search_many([c.query for c in cases], k, mode=mode)
-    report: dict[str, Any] = {"mode": mode, **case_metrics(cases, responses)}
+    # Plain retrieval is labelled by its mode; the full system (situation layer on) is "final".
+    label = mode if not searcher.tuning.understand else "final" if mode == "hybrid" else f"final-{mode}"
+    report: dict[str, Any] = {"mode": label, **case_metrics(cases, responses)}
     if by_tag:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, case in enumerate(cases):
@@ -151,6 +153,11 @@ def load_beir(directory: Path, split: str) -> BeirSet:
             if str(query["_id"]) in qrels:
                 queries[str(query["_id"])] = query["text"]
     return BeirSet(doc_ids, doc_texts, queries, dict(qrels))
+
+
+def baselines(searcher: Searcher) -> Searcher:
+    """The same index and model with the situation layer off: plain dense, lexical and hybrid retrieval."""
+    return replace(searcher, tuning=replace(searcher.tuning, understand=False))
 
 
 def evaluate_beir(

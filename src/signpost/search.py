@@ -30,6 +30,7 @@ _READING = frozenset({"guidance web resource", "campaign", "report for employers
 class Tuning:
     """The ranking knobs, tuned on the dev set and NFCorpus dev (see docs/relevance.md)."""
 
+    understand: bool = True  # False: plain retrieval (the baselines in `signpost eval`), no situation layer
     dense_weight: float = 0.6
     phrase_share: float = 0.5  # share of the dense signal from the best-matching helps_with phrase
     need_bonus: float = 0.35  # resource meets a kind of need the text expresses
@@ -133,6 +134,8 @@ class Searcher:
         if not any(ch.isalnum() for ch in text):
             raise QueryError(f"nothing to search for in {raw[:40]!r}: describe the problem in words")
         crisis = triage.is_crisis(text)
+        if not self.tuning.understand:
+            return _Query(text, truncated, text, crisis, (), ())
         fixes = self._spelling().corrections(text)
         augmented = triage.expand(" ".join([text, *fixes]))
         if crisis:

@@ -125,7 +125,9 @@ CRISIS_NEED = "suicidal thoughts, mental health crisis, need urgent confidential
 
 #: Text written from a patient's side, or a clinical dosing question: the catalogue supports
 #: doctors, so such an answer must not look confident whatever words it shares with a record.
-_OUT_OF_SCOPE = re.compile(r"\b(?:i'?m a patient|i am a patient|as a patient|doses?|dosage|dosing)\b", re.I)
+_OUT_OF_SCOPE = re.compile(
+    r"\b(?:(?:i'?m|i am|as) a patient(?! safety| experience| liaison)|doses?|dosage|dosing)\b", re.I
+)
 
 
 def is_out_of_scope(text: str) -> bool:
