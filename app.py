@@ -6,7 +6,8 @@ import logging
 
 import streamlit as st
 
-from signpost import Hit, Searcher, SearchResponse, Settings, SignpostError, present
+from signpost import Filters, Hit, Searcher, SearchResponse, Settings, SignpostError, present
+from signpost.corpus import AUDIENCES, KINDS, NATIONS
 
 st.set_page_config(page_title="Signpost: support for doctors", layout="centered")
 log = logging.getLogger("signpost.app")
@@ -18,6 +19,16 @@ def load_searcher(settings: Settings) -> Searcher:
     return Searcher.load(settings=settings)
 
 
+def ask(text: str) -> None:
+    st.session_state.query = text
+    st.session_state.asked = text
+
+
+def clear() -> None:
+    st.session_state.query = ""
+    st.session_state.asked = None
+
+
 def urgent_box() -> None:
     st.error(f"**{present.URGENT_TITLE}**\n\n" + "\n".join(f"- {line}" for line in present.URGENT_HELP))
 
@@ -25,8 +36,9 @@ def urgent_box() -> None:
 def card(hit: Hit) -> None:
     resource = hit.resource
     with st.container(border=True):
-        st.markdown(f"### {resource.name}")
-        st.caption(f"{resource.provider} · {present.strength_label(hit)}")
+        st.markdown(f"#### {resource.name}")
+        label = f" · {present.strength_label(hit)}" if hit.reasons else ""
+        st.caption(f"{resource.provider}{label}")
         st.write(resource.summary)
         if hit.reasons:
             st.markdown("**Why this was suggested**\n" + "\n".join(f"- {reason}" for reason in hit.reasons))
@@ -37,7 +49,7 @@ def card(hit: Hit) -> None:
         if resource.contact:
             st.markdown(f"**Phone:** {resource.contact}")
         if resource.url:
-            st.link_button("Visit website", resource.url)
+            st.link_button(f"Visit the {resource.name} website", resource.url)
 
 
 def answer(searcher: Searcher, response: SearchResponse) -> None:
@@ -45,42 +57,95 @@ def answer(searcher: Searcher, response: SearchResponse) -> None:
         urgent_box()
     if response.truncated:
         st.info("Your text was long, so only its beginning was used for the search.")
+    st.header("Suggestions")
     if not response.confident:
         st.warning(present.NO_MATCH)
         for resource_id in present.GENERAL_STARTING_POINTS:
             resource = searcher.resource(resource_id)
             card(Hit(resource.id, resource.name, 0.0, resource))
         return
-    st.subheader("Suggestions")
-    for hit in response.results:
-        card(hit)
+    if not response.results:
+        st.info("No resource fits the filters you chose. Clear a filter in the sidebar to see more.")
+    for title, hits in present.need_groups(response):
+        st.subheader(title or "Best matches")
+        for hit in hits:
+            card(hit)
+    local = present.local_hits(response)
+    if local:
+        st.subheader(present.LOCAL_HEADING)
+        st.caption(present.LOCAL_INTRO)
+        for hit in local:
+            card(hit)
 
+
+def search(filters: Filters) -> None:
+    asked = st.session_state.get("asked")
+    if asked is None:
+        return
+    if not asked.strip():
+        st.info("Type a few words about what is happening, then press Find support.")
+        return
+    try:
+        searcher = load_searcher(Settings.from_env())
+        response = searcher.search(asked, k=6, filters=filters)
+    except SignpostError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # never a traceback on the page, never the query in a log
+        log.error("search failed: %s", type(exc).__name__)
+        st.error("Something went wrong while searching. Please try again.")
+    else:
+        answer(searcher, response)
+
+
+def browse(filters: Filters) -> None:
+    st.header("All resources")
+    try:
+        searcher = load_searcher(Settings.from_env())
+    except SignpostError as exc:
+        st.error(str(exc))
+        return
+    groups = present.browse(searcher.resources, filters)
+    st.caption(f"{sum(map(len, groups.values()))} of {len(searcher.resources)} resources match the filters.")
+    for kind, resources in groups.items():
+        st.subheader(kind.capitalize())
+        for resource in resources:
+            with st.expander(resource.name):
+                card(Hit(resource.id, resource.name, 0.0, resource))
+
+
+with st.sidebar:
+    st.header("Narrow the results")
+    filters = Filters(
+        nations=frozenset(st.multiselect("Where you work", NATIONS[:-1], placeholder="Any nation")),
+        audience=frozenset(st.multiselect("Who it is for", AUDIENCES, placeholder="Anyone")),
+        kinds=frozenset(st.multiselect("Kind of help", KINDS, placeholder="Any kind")),
+    )
 
 st.title("Signpost")
 st.write(
     "Support for UK doctors in difficulty. Describe what is going on in your own words, "
     "and Signpost suggests the organisations and people best placed to help."
 )
-with st.form("ask"):
-    query = st.text_area(
-        "What's going on?",
-        placeholder="For example: ST4 in Cardiff, drinking too much and behind on rent",
-        height=140,
-    )
-    submitted = st.form_submit_button("Find support", type="primary")
-st.caption(present.PRIVACY_NOTE)
+with st.expander("Need help now?"):
+    urgent_box()
 
-if submitted:
-    if not query.strip():
-        st.info("Type a few words about what is happening, then press Find support.")
-    else:
-        try:
-            searcher = load_searcher(Settings.from_env())
-            response = searcher.search(query, k=5)
-        except SignpostError as exc:
-            st.error(str(exc))
-        except Exception as exc:  # never a traceback on the page, never the query in a log
-            log.error("search failed: %s", type(exc).__name__)
-            st.error("Something went wrong while searching. Please try again.")
-        else:
-            answer(searcher, response)
+find_tab, browse_tab = st.tabs(["Find support", "Browse all resources"])
+with find_tab:
+    with st.form("ask"):
+        st.text_area(
+            "What's going on?",
+            key="query",
+            placeholder=f"For example: {present.EXAMPLES[0]}",
+            height=150,
+            help="Press Ctrl+Enter (or ⌘+Enter) to search.",
+        )
+        st.form_submit_button("Find support", type="primary", on_click=lambda: ask(st.session_state.query))
+    st.caption(present.PRIVACY_NOTE)
+    st.button("Clear", on_click=clear, help="Empty the text and the results (for shared computers).")
+    if st.session_state.get("asked") is None:
+        st.markdown("**Or try an example:**")
+        for number, example in enumerate(present.EXAMPLES):
+            st.button(example, key=f"example-{number}", on_click=ask, args=(example,))
+    search(filters)
+with browse_tab:
+    browse(filters)

@@ -74,7 +74,7 @@ def launch_chromium(playwright):
 def ask(page, url: str, query: str) -> None:
     """Open the app, type ``query`` into the problem box and submit the form."""
     page.goto(url)
-    box = page.get_by_label("What's going on?")
+    box = page.get_by_role("textbox", name="What's going on?")
     box.wait_for(timeout=60_000)
     box.fill(query)
     page.get_by_role("button", name="Find support").click()

@@ -1,4 +1,4 @@
-"""The Streamlit script's states through streamlit.testing (the real searcher, no browser)."""
+"""Every state of the Streamlit page through streamlit.testing (the real searcher, no browser)."""
 
 from __future__ import annotations
 
@@ -7,63 +7,144 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from signpost import present
 from signpost.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 
 
-def ask(query: str) -> AppTest:
+def start() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_area[0].input(query)
-    at.button[0].click()
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
 
 
-def test_first_view_has_form_and_privacy_note() -> None:
-    at = AppTest.from_file(APP, default_timeout=120)
+def ask(query: str, at: AppTest | None = None) -> AppTest:
+    at = at or start()
+    at.text_area(key="query").input(query)
+    button(at, "Find support").click()
     at.run()
-    assert not at.exception
-    assert at.text_area[0].label == "What's going on?"
+    assert not at.exception, at.exception
+    return at
+
+
+def find(at: AppTest):
+    """The "Find support" tab: what a search shows."""
+    return at.tabs[0]
+
+
+def text_of(block) -> str:
+    return "\n".join(m.value for m in block.markdown)
+
+
+def headings(block) -> list[str]:
+    return [h.value for h in block.subheader]
+
+
+def test_first_view_has_form_examples_privacy_and_help_now() -> None:
+    at = start()
+    assert at.text_area(key="query").label == "What's going on?"
     assert any("never stored or logged" in c.value for c in at.caption)
-    assert not at.error
+    assert {b.label for b in at.button} >= {"Find support", "Clear", *present.EXAMPLES}
+    assert not find(at).error
+    help_now = at.expander[0]
+    assert help_now.label == "Need help now?" and "116 123" in help_now.error[0].value
+    assert [s.label for s in at.sidebar.multiselect] == ["Where you work", "Who it is for", "Kind of help"]
 
 
 def test_query_gives_result_cards() -> None:
     at = ask("I've lost thousands on online betting and can't stop")
-    text = markdown(at)
-    assert "### GamCare" in text
+    text = text_of(find(at))
+    assert "#### GamCare" in text
     assert "Why this was suggested" in text and "Who it is for" in text
-    assert not at.error
+    assert not find(at).error
+
+
+def test_several_needs_are_grouped() -> None:
+    at = ask("drinking too much every night and now behind on rent")
+    titles = headings(find(at))
+    assert "Alcohol or drugs" in titles and "Money worries" in titles
+    assert titles.index("Alcohol or drugs") < titles.index("Money worries")
+
+
+def test_local_roles_have_their_own_section() -> None:
+    at = ask("my rota is unsafe and I keep staying hours after my shift")
+    titles = headings(find(at))
+    assert present.LOCAL_HEADING in titles
+    assert "#### Guardian of Safe Working Hours" in text_of(find(at))
+
+
+def test_filters_narrow_the_search_itself() -> None:
+    at = start()
+    at.sidebar.multiselect[0].select("Wales")
+    at.sidebar.multiselect[2].select("mental health service")
+    at = ask("anxious and low, not sleeping", at)
+    text = text_of(find(at))
+    assert "#### Canopi" in text
+    assert "NHS Practitioner Health" not in text  # England only: filtered out, not just ranked down
+
+
+def test_example_button_runs_a_search() -> None:
+    at = start()
+    button(at, present.EXAMPLES[2]).click()
+    at.run()
+    assert at.text_area(key="query").value == present.EXAMPLES[2]
+    assert "#### " in text_of(find(at))
 
 
 def test_crisis_query_shows_urgent_box_before_results() -> None:
     at = ask("I can't go on anymore, I've been thinking about ending my life")
-    assert at.error, "the urgent-help box is missing"
-    box = at.error[0].value
+    tab = find(at)
+    assert tab.error, "the urgent-help box is missing"
     for needle in ("999", "116 123", "111", "85258"):
-        assert needle in box
-    assert "### " in markdown(at)
+        assert needle in tab.error[0].value
+    assert "#### " in text_of(tab)
+
+
+def test_clear_empties_text_and_results() -> None:
+    at = ask("bullied by my consultant")
+    assert "#### " in text_of(find(at))
+    button(at, "Clear").click()
+    at.run()
+    assert at.text_area(key="query").value == ""
+    assert "#### " not in text_of(find(at))
 
 
 def test_empty_query_is_a_gentle_prompt() -> None:
     at = ask("   ")
-    assert at.info and "Type a few words" in at.info[0].value
-    assert "### " not in markdown(at)
+    assert find(at).info and "Type a few words" in find(at).info[0].value
+    assert "#### " not in text_of(find(at))
 
 
-def test_out_of_scope_says_so() -> None:
-    at = ask("how do I renew my passport")
-    assert at.warning and "Nothing in our list is a clear match" in at.warning[0].value
+def test_out_of_scope_says_so_and_offers_starting_points() -> None:
+    at = ask("I'm a patient and want to complain about my GP surgery")
+    tab = find(at)
+    assert tab.warning and "Nothing in our list is a clear match" in tab.warning[0].value
+    assert "#### NHS Practitioner Health" in text_of(tab)
+
+
+def test_long_text_is_cut_with_a_visible_note() -> None:
+    at = ask("I am exhausted and anxious about work. " * 3000)
+    assert any("only its beginning was used" in i.value for i in find(at).info)
+
+
+def test_browse_lists_all_57_and_follows_filters() -> None:
+    at = start()
+    browse = at.tabs[1]
+    assert "57 of 57 resources" in browse.caption[0].value
+    assert len(browse.expander) == 57
+    at.sidebar.multiselect[1].select("GPs")
+    at.run()
+    narrowed = at.tabs[1]
+    assert len(narrowed.expander) < 57 and any(e.label == "The Cameron Fund" for e in narrowed.expander)
 
 
 def test_missing_index_is_a_clear_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNPOST_INDEX", str(tmp_path / "no-index"))
     at = ask("stress at work")
-    assert at.error and "run `signpost build`" in at.error[0].value
+    assert find(at).error and "run `signpost build`" in find(at).error[0].value

@@ -43,10 +43,62 @@ def test_typing_a_problem_shows_the_expected_resources(server: str, page) -> Non
 
 def test_crisis_text_shows_urgent_box_above_results(server: str, page) -> None:
     ask(page, server, "everyone would be better off without me")
-    urgent = page.get_by_text("Samaritans: call 116 123")
+    urgent = page.locator("text=Samaritans: call 116 123 >> visible=true").first  # not the collapsed "Need help now?"
     urgent.wait_for(timeout=60_000)
     first_card = page.get_by_text("Why this was suggested").first
     first_card.wait_for(timeout=60_000)
     assert urgent.bounding_box()["y"] < first_card.bounding_box()["y"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "crisis.png"), full_page=True)
+
+
+def test_ctrl_enter_submits(server: str, page) -> None:
+    page.goto(server)
+    box = page.get_by_role("textbox", name="What's going on?")
+    box.wait_for(timeout=60_000)
+    box.fill("addicted to codeine and scared")
+    box.press("Control+Enter")
+    page.get_by_role("heading", name="Sick Doctors Trust").wait_for(timeout=60_000)
+
+
+def test_html_and_script_are_shown_as_text(server: str, page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)> bullied at work"
+    ask(page, server, hostile)
+    page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
+    assert page.get_by_role("textbox", name="What's going on?").input_value() == hostile
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+
+
+def test_a_filter_changes_the_results(server: str, page) -> None:
+    ask(page, server, "anxious and low, not sleeping")
+    page.get_by_role("heading", name="NHS Practitioner Health").wait_for(timeout=60_000)
+    page.get_by_role("combobox", name="Where you work").click()
+    page.get_by_role("option", name="Wales").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name="Canopi").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="NHS Practitioner Health").wait_for(state="detached", timeout=60_000)
+
+
+@pytest.mark.parametrize("width", [375, 320])  # a phone, and a 1280-px screen at 400 % zoom
+def test_narrow_screens_have_no_horizontal_scroll(server: str, browser, width: int) -> None:
+    phone = browser.new_page(viewport={"width": width, "height": 812}, device_scale_factor=2, is_mobile=True)
+    ask(phone, server, "I'm a GP in serious debt after losing my job")
+    phone.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / f"narrow-{width}.png"), full_page=True)
+    phone.close()
+    assert overflow <= 0
+
+
+def test_every_request_stays_on_the_local_server(server: str, page) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    ask(page, server, "burnt out and dreading every shift")
+    page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
+    outside = [url for url in requests if not url.startswith((server, "data:", "blob:"))]
+    assert requests and outside == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from signpost.types import Hit, Resource
+from collections.abc import Iterable
+
+from signpost.types import TOPICS, Filters, Hit, Resource, SearchResponse
 
 URGENT_TITLE = "If you might act on thoughts of ending your life, get help now"
 URGENT_HELP: tuple[str, ...] = (
@@ -36,3 +38,46 @@ def confidentiality_text(resource: Resource) -> str:
 def strength_label(hit: Hit) -> str:
     """A simple label instead of a raw score."""
     return "Strong match" if hit.strong else "Possible match"
+
+
+LOCAL_HEADING = "People in your organisation who can help"
+LOCAL_INTRO = "Your own department is usually the first place to seek advice: these roles know the local picture."
+EXAMPLES: tuple[str, ...] = (
+    "ST4 in Cardiff, drinking too much and behind on rent",
+    "My consultant keeps undermining me in front of the team",
+    "The GMC has opened an investigation and I can't sleep",
+    "Can I train less than full time? I have caring responsibilities",
+)
+
+
+def need_groups(response: SearchResponse) -> list[tuple[str, list[Hit]]]:
+    """Results under each need the text raised (several needs), or one untitled group (one need).
+
+    A resource that meets two needs is shown under the first; local roles are shown apart.
+    """
+    hits = [hit for hit in response.results if not hit.resource.is_local_role]
+    if len(response.needs) < 2:
+        return [("", hits)]
+    groups: list[tuple[str, list[Hit]]] = []
+    placed: set[str] = set()
+    for topic in response.needs:
+        members = [h for h in hits if topic in h.resource.topics and h.id not in placed]
+        placed |= {h.id for h in members}
+        if members:
+            groups.append((TOPICS[topic], members))
+    rest = [h for h in hits if h.id not in placed]
+    return groups + ([("Also worth a look", rest)] if rest else [])
+
+
+def local_hits(response: SearchResponse) -> list[Hit]:
+    """The local-department roles among the results, for their own section."""
+    return [hit for hit in response.results if hit.resource.is_local_role]
+
+
+def browse(resources: Iterable[Resource], filters: Filters | None = None) -> dict[str, list[Resource]]:
+    """Every resource the filters allow, grouped by kind of help, kinds and names in order."""
+    grouped: dict[str, list[Resource]] = {}
+    for resource in sorted(resources, key=lambda r: (r.kind, r.name.lower())):
+        if filters is None or filters.allows(resource):
+            grouped.setdefault(resource.kind, []).append(resource)
+    return grouped

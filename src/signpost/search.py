@@ -16,12 +16,10 @@ from signpost.corpus import document_text, fingerprint, load_corpus
 from signpost.embed import Encoder, SentenceTransformerEncoder
 from signpost.errors import QueryError
 from signpost.index import Collection, open_index
-from signpost.types import Hit, Mode, Resource, SearchResponse
+from signpost.types import OPEN_AUDIENCE, Filters, Hit, Mode, Resource, SearchResponse
 
 log = logging.getLogger(__name__)
 
-#: Audience values that do not restrict who may use a resource.
-_OPEN_AUDIENCE = frozenset({"all doctors", "healthcare staff", "BMA members"})
 #: Kinds a doctor reads rather than contacts: for someone in difficulty, a service beats a page.
 _READING = frozenset({"guidance web resource", "campaign", "report for employers"})
 
@@ -113,12 +111,19 @@ class Searcher:
         """The corpus record with this id (``KeyError`` if there is none)."""
         return self._by_id[resource_id]
 
-    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> SearchResponse:
+    def search(
+        self, query: str, k: int = 5, *, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> SearchResponse:
         """One query; the same path as ``search_many``."""
-        return self.search_many([query], k, mode=mode)[0]
+        return self.search_many([query], k, mode=mode, filters=filters)[0]
 
-    def search_many(self, queries: Sequence[str], k: int = 5, *, mode: Mode = "hybrid") -> list[SearchResponse]:
-        """Rank resources for every query in one batch (one model call for all of them)."""
+    def search_many(
+        self, queries: Sequence[str], k: int = 5, *, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[SearchResponse]:
+        """Rank resources for every query in one batch (one model call for all of them).
+
+        ``filters`` narrow the candidates before ranking, so up to ``k`` eligible resources always come back.
+        """
         understood = [self._understand(query) for query in queries]
         texts = [q.augmented for q in understood]
         vectors = self.encoder.encode(texts)
@@ -126,6 +131,8 @@ class Searcher:
         lexical = self.collection.lexical.scores(texts)
         phrases = self.collection.phrase_scores(vectors)
         scores = hybrid_scores(dense, lexical, mode, self.tuning.dense_weight)
+        if filters is not None:
+            scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
         return [self._respond(query, scores[row], dense[row], phrases[row], k) for row, query in enumerate(understood)]
 
     def _understand(self, raw: str) -> _Query:
@@ -157,7 +164,8 @@ class Searcher:
         self, query: _Query, scores: np.ndarray, dense: np.ndarray, phrases: np.ndarray, k: int
     ) -> SearchResponse:
         adjusted = scores + self._eligibility(query.cues) + self._need_prior(query.needs)
-        order = self._diversify(np.argsort(-adjusted, kind="stable"), query.needs)[: max(k, 0)]
+        ranked = [i for i in np.argsort(-adjusted, kind="stable") if np.isfinite(adjusted[i])]
+        order = self._diversify(ranked, query.needs)[: max(k, 0)]
         best_cosine = float(dense.max()) if dense.size else 0.0
         confident = query.crisis or (
             not triage.is_out_of_scope(query.text)
@@ -170,7 +178,8 @@ class Searcher:
                 score=float(adjusted[i]),
                 resource=self.resources[i],
                 reasons=self._reasons(int(i), query, phrases),
-                strong=bool(confident and dense[i] >= self.tuning.strong_cosine),
+                strong=confident
+                and (bool(set(query.needs) & set(self.resources[i].topics)) or dense[i] >= self.tuning.strong_cosine),
             )
             for i in order
         )
@@ -194,7 +203,7 @@ class Searcher:
             ]
         )
 
-    def _diversify(self, order: np.ndarray, needs: Sequence[str]) -> list[int]:
+    def _diversify(self, order: Sequence[int], needs: Sequence[str]) -> list[int]:
         """With several needs, the best resource for each comes first, so no need is crowded out."""
         ranked = [int(i) for i in order]
         if len(needs) < 2:
@@ -225,7 +234,7 @@ class Searcher:
                     prior[i] -= t.unstated_penalty
             if r.kind == "report for employers":
                 prior[i] += t.eligible_bonus if "employers" in audience else -t.ineligible_penalty
-            elif not set(r.audience) & _OPEN_AUDIENCE:
+            elif not set(r.audience) & OPEN_AUDIENCE:
                 prior[i] += self._audience_prior(set(r.audience), personal, cues)
         return prior
 

@@ -59,6 +59,30 @@ class Resource:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
 
 
+#: Nations that a UK-wide resource covers (Ireland is a separate jurisdiction).
+UK_NATIONS = frozenset({"England", "Scotland", "Wales", "Northern Ireland"})
+#: Audience values that do not restrict who may use a resource.
+OPEN_AUDIENCE = frozenset({"all doctors", "healthcare staff", "BMA members"})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a person narrowed the search to; empty sets mean no narrowing on that field."""
+
+    nations: frozenset[str] = frozenset()
+    audience: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    def allows(self, resource: Resource) -> bool:
+        """A resource passes when it serves a chosen nation, is open to a chosen group and is a chosen kind."""
+        served = set(resource.nations) | (UK_NATIONS if "UK-wide" in resource.nations else set())
+        if self.nations and not self.nations & served:
+            return False
+        if self.audience and not (self.audience & set(resource.audience) or OPEN_AUDIENCE & set(resource.audience)):
+            return False
+        return not self.kinds or resource.kind in self.kinds
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked suggestion and the plain-English reasons it was made."""
