@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -71,7 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; user errors are one line on stderr and exit status 1."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="signpost: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs progress chatter at DEBUG through a root handler
     if args.version:
         from signpost import __version__
 
@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:

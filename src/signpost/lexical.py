@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,10 +16,20 @@ if TYPE_CHECKING:
 K1, B = 0.9, 0.4
 
 
+def _bm25s():
+    """bm25s, imported on first use; it sets its own logger to DEBUG on import, which would print
+    progress chatter through any application's handler, so put it back to WARNING."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, English-stopworded, Snowball-stemmed tokens (the same for documents and queries)."""
-    import bm25s
     import Stemmer
+
+    bm25s = _bm25s()
 
     stemmer = Stemmer.Stemmer("english")
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
@@ -32,17 +43,13 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever = _bm25s().BM25(k1=K1, b=B, method="lucene")
         retriever.index(tokenize(texts), show_progress=False)
         return cls(retriever)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(directory), mmap=False, allow_pickle=False))
+        return cls(_bm25s().BM25.load(str(directory), mmap=False, allow_pickle=False))
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), allow_pickle=False)

@@ -179,7 +179,10 @@ class Searcher:
                 resource=self.resources[i],
                 reasons=self._reasons(int(i), query, phrases),
                 strong=confident
-                and (bool(set(query.needs) & set(self.resources[i].topics)) or dense[i] >= self.tuning.strong_cosine),
+                and (
+                    bool(set(query.needs) & set(self.resources[i].topics))
+                    or bool(dense[i] >= self.tuning.strong_cosine)
+                ),
             )
             for i in order
         )
