@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser index run test lint format eval screenshot clean
+.PHONY: help install browser index run test lint format eval screenshot loadtest audit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -55,6 +55,13 @@ eval: index ## relevance on the dev set and NFCorpus (test split), all modes sid
 
 screenshot: index browser ## refresh docs/screenshot.png from a real browser
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+
+loadtest: index browser ## 20 browser sessions searching the app for 3 minutes; prints errors and latency
+	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 180
+
+audit: $(STAMP) ## check the installed dependencies for known vulnerabilities (needs the registry)
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 clean: ## remove the virtual environment and caches (keeps the committed index)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .cache test-artifacts

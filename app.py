@@ -129,8 +129,9 @@ st.write(
 with st.expander("Need help now?"):
     urgent_box()
 
-find_tab, browse_tab = st.tabs(["Find support", "Browse all resources"])
-with find_tab:
+# One view at a time (not tabs): a search then renders only its results, not all 57 records as well.
+view = st.radio("View", ["Find support", "Browse all resources"], horizontal=True, label_visibility="collapsed")
+if view == "Find support":
     with st.form("ask"):
         st.text_area(
             "What's going on?",
@@ -147,5 +148,5 @@ with find_tab:
         for number, example in enumerate(present.EXAMPLES):
             st.button(example, key=f"example-{number}", on_click=ask, args=(example,))
     search(filters)
-with browse_tab:
+else:
     browse(filters)

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,14 +33,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; yields its URL once healthy, stops it after."""
+def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: bool = False) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; yields its URL once healthy, stops it after.
+
+    The server's output goes to a log file in the temp folder (a pipe nobody reads could fill and
+    stall the server); ``keep_log`` leaves it there for the privacy test to search.
+    """
     port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="signpost-streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -52,7 +57,7 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 90) -> Iterato
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     process.kill()
-                    output = process.stdout.read().decode(errors="replace")[-2000:] if process.stdout else ""
+                    output = Path(log.name).read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"streamlit did not start: {output}") from None
                 time.sleep(0.5)
         yield url
@@ -62,6 +67,9 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 90) -> Iterato
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        if not keep_log:
+            Path(log.name).unlink(missing_ok=True)
 
 
 def launch_chromium(playwright):

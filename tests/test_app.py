@@ -34,8 +34,15 @@ def ask(query: str, at: AppTest | None = None) -> AppTest:
 
 
 def find(at: AppTest):
-    """The "Find support" tab: what a search shows."""
-    return at.tabs[0]
+    """The main area (the "Find support" view unless another was chosen)."""
+    return at.main
+
+
+def errors(at: AppTest) -> list[str]:
+    """Error boxes in the main area, less the permanent "Need help now?" box, which always comes first."""
+    values = [e.value for e in at.main.error]
+    assert at.expander[0].label == "Need help now?" and values[0] == at.expander[0].error[0].value
+    return values[1:]
 
 
 def text_of(block) -> str:
@@ -51,7 +58,7 @@ def test_first_view_has_form_examples_privacy_and_help_now() -> None:
     assert at.text_area(key="query").label == "What's going on?"
     assert any("never stored or logged" in c.value for c in at.caption)
     assert {b.label for b in at.button} >= {"Find support", "Clear", *present.EXAMPLES}
-    assert not find(at).error
+    assert not errors(at)
     help_now = at.expander[0]
     assert help_now.label == "Need help now?" and "116 123" in help_now.error[0].value
     assert [s.label for s in at.sidebar.multiselect] == ["Where you work", "Who it is for", "Kind of help"]
@@ -62,7 +69,7 @@ def test_query_gives_result_cards() -> None:
     text = text_of(find(at))
     assert "#### GamCare" in text
     assert "Why this was suggested" in text and "Who it is for" in text
-    assert not find(at).error
+    assert not errors(at)
 
 
 def test_several_needs_are_grouped() -> None:
@@ -99,11 +106,10 @@ def test_example_button_runs_a_search() -> None:
 
 def test_crisis_query_shows_urgent_box_before_results() -> None:
     at = ask("I can't go on anymore, I've been thinking about ending my life")
-    tab = find(at)
-    assert tab.error, "the urgent-help box is missing"
+    assert errors(at), "the urgent-help box is missing"
     for needle in ("999", "116 123", "111", "85258"):
-        assert needle in tab.error[0].value
-    assert "#### " in text_of(tab)
+        assert needle in errors(at)[0]
+    assert "#### " in text_of(find(at))
 
 
 def test_clear_empties_text_and_results() -> None:
@@ -135,16 +141,17 @@ def test_long_text_is_cut_with_a_visible_note() -> None:
 
 def test_browse_lists_all_57_and_follows_filters() -> None:
     at = start()
-    browse = at.tabs[1]
-    assert "57 of 57 resources" in browse.caption[0].value
-    assert len(browse.expander) == 57
+    at.radio[0].set_value("Browse all resources").run()
+    browse = [e for e in at.main.expander if e.label != "Need help now?"]
+    assert any("57 of 57 resources" in c.value for c in at.main.caption)
+    assert len(browse) == 57
     at.sidebar.multiselect[1].select("GPs")
     at.run()
-    narrowed = at.tabs[1]
-    assert len(narrowed.expander) < 57 and any(e.label == "The Cameron Fund" for e in narrowed.expander)
+    narrowed = [e for e in at.main.expander if e.label != "Need help now?"]
+    assert len(narrowed) < 57 and any(e.label == "The Cameron Fund" for e in narrowed)
 
 
 def test_missing_index_is_a_clear_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNPOST_INDEX", str(tmp_path / "no-index"))
     at = ask("stress at work")
-    assert find(at).error and "run `signpost build`" in find(at).error[0].value
+    assert errors(at) and "run `signpost build`" in errors(at)[0]
