@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser index run test lint format eval screenshot loadtest audit clean
+.PHONY: help install browser index run test lint format eval screenshot loadtest bench audit clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ eval: index ## relevance on the dev set and NFCorpus (test split), all modes sid
 
 screenshot: index browser ## refresh docs/screenshot.png from a real browser
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+
+bench: index ## benchmarks (latency, throughput, cold start, build, memory, 10k-1M scale); several minutes
+	$(BIN)/signpost bench --beir $(SHARED)/benchmarks/nfcorpus
 
 loadtest: index browser ## 20 browser sessions searching the app for 3 minutes; prints errors and latency
 	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 180

@@ -24,6 +24,7 @@ Examples:
   printf 'LTFT application\\nGMC referral\\n' | signpost search --json -
   signpost eval ../shared/eval/dev.jsonl --by-tag
   signpost eval --beir ../shared/benchmarks/nfcorpus --split test
+  signpost bench --beir ../shared/benchmarks/nfcorpus
 """
 
 
@@ -65,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="one JSON object per mode per line")
     evaluate.add_argument("--corpus", type=Path, help="corpus folder")
     evaluate.add_argument("--index", type=Path, help="index folder")
+    bench = commands.add_parser("bench", help="measure latency, throughput, cold start, build, memory and scale")
+    bench.add_argument("--quick", action="store_true", help="every figure, on small inputs (seconds, for tests)")
+    bench.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    bench.add_argument("--beir", type=Path, help="also time building this BEIR corpus (e.g. NFCorpus)")
+    bench.add_argument("--sizes", help="synthetic collection sizes, comma-separated (default 10000,100000,1000000)")
     return parser
 
 
@@ -82,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     settings = Settings.from_env(corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None))
     try:
-        return {"build": _build, "search": _search, "eval": _eval}[args.command](args, settings)
+        return {"build": _build, "search": _search, "eval": _eval, "bench": _bench}[args.command](args, settings)
     except SignpostError as exc:
         print(f"signpost: error: {exc}", file=sys.stderr)
         return 1
@@ -184,6 +190,15 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(row))
     else:
         _print_table(rows)
+    return 0
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost import bench
+
+    sizes = tuple(int(size) for size in args.sizes.split(",")) if args.sizes else ()
+    report = bench.run(settings, quick=args.quick, beir=args.beir, sizes=sizes)
+    print(bench.to_json(report) if args.json else bench.table(report))
     return 0
 
 

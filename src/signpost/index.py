@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+#: Below this many rows an exact flat index answers in under ~2 ms on 2 cores; above it, HNSW.
+EXACT_BELOW = 30_000
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 64
+#: How many candidates an approximate index returns for fusion with BM25.
+APPROXIMATE_CANDIDATES = 1000
 FORMAT = 1
 REBUILD = "run `signpost build` (or `make index`) to rebuild it"
 _VERSIONED = ("signpost", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "numpy")
@@ -63,19 +68,43 @@ class Collection:
 
 
 def _all_scores(index: faiss.Index, vectors: np.ndarray) -> np.ndarray:
-    """Exact inner product with every row, scattered back to row order."""
-    scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), index.ntotal)
+    """Inner product with every row (exact index) or with the approximate index's best candidates,
+    scattered back to row order; rows that are not candidates score -1, below any cosine."""
+    k = index.ntotal if is_exact(index) else min(index.ntotal, APPROXIMATE_CANDIDATES)
+    scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
     out = np.full((len(vectors), index.ntotal), -1.0, dtype=np.float32)
-    np.put_along_axis(out, ids, scores, axis=1)
+    found = ids >= 0
+    rows = np.nonzero(found)[0]
+    out[rows, ids[found]] = scores[found]
     return out
 
 
-def flat_index(vectors: np.ndarray) -> faiss.Index:
-    """Exact inner-product index: on unit vectors that is cosine similarity, exact below any scale we serve."""
+def is_exact(index: faiss.Index) -> bool:
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return isinstance(index, faiss.IndexFlat)
+
+
+def planned_index(rows: int) -> str:
+    """The index the engine builds for ``rows`` vectors: exact below ``EXACT_BELOW``, HNSW above."""
+    return "flat-ip" if rows < EXACT_BELOW else f"hnsw-ip(M={HNSW_M},efSearch={HNSW_EF_SEARCH})"
+
+
+def vector_index(vectors: np.ndarray) -> faiss.Index:
+    """The planned index over ``vectors`` (``docs/performance.md`` measured both kinds).
+
+    On unit vectors inner product is cosine similarity.
+    """
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if planned_index(len(vectors)) == "flat-ip":
+        index = faiss.IndexFlatIP(vectors.shape[1])
+    else:
+        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(vectors)
     return index
 
 
@@ -87,12 +116,12 @@ def build_collection(
     progress: bool = False,
 ) -> Collection:
     """Embed and BM25-index ``texts`` (and each document's ``phrases``) in memory."""
-    dense = flat_index(encoder.encode(texts, progress=progress))
+    dense = vector_index(encoder.encode(texts, progress=progress))
     phrase_index = owner = None
     if phrases is not None:
         flat = [phrase for group in phrases for phrase in group]
         owner = np.repeat(np.arange(len(phrases), dtype=np.int32), [len(group) for group in phrases])
-        phrase_index = flat_index(encoder.encode(flat, progress=progress))
+        phrase_index = vector_index(encoder.encode(flat, progress=progress))
     return Collection(dense, LexicalIndex.build(texts), phrase_index, owner)
 
 
@@ -142,7 +171,7 @@ def build_index(
         "fingerprint": corpus_print,
         "count": collection.count,
         "phrase_count": int(collection.phrases.ntotal) if collection.phrases is not None else 0,
-        "index_type": "flat-ip",
+        "index_type": planned_index(collection.count),
         "files": files,
         "checksums": {key: _checksum(index_dir / name) for key, name in files.items()},
         "versions": _versions(),
