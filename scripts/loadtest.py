@@ -19,19 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from playwright.async_api import async_playwright
 
 from e2e import CHROMIUM, FLAGS, serve_app
+from signpost.bench import bench_queries
 
-QUERIES = [
-    "bullied by my consultant",
-    "drinking too much after shifts",
-    "GMC investigation letter and can't sleep",
-    "behind on rent and bills",
-    "LTFT application",
-    "anxious before nights",
-    "gambling debts",
-    "ARCP outcome 3",
-    "surgeon after a complication",
-    "medical student struggling with money",
-]
+QUERIES = bench_queries(20)
 
 
 async def session(browser, url: str, number: int, until: float, limit: int, latencies: list, errors: list) -> None:

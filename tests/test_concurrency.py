@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-QUERIES = [
-    "bullied by my consultant",
-    "drinking too much after shifts",
-    "GMC investigation letter",
-    "behind on rent and bills",
-    "LTFT application",
-    "anxious before nights",
-    "gambling debts",
-    "ARCP outcome 3",
-    "surgeon after a complication",
-    "medical student struggling with money",
-]
+from signpost.bench import bench_queries
+
+QUERIES = bench_queries(10)  # ten different problems, the same the benchmarks use
 
 
 def test_sixteen_threads_match_sequential_results(searcher) -> None:

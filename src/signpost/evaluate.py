@@ -168,7 +168,7 @@ def evaluate_beir(
     collection = build_collection(data.doc_texts, _CachedEncoder(encoder, data.doc_texts))
     qids = list(data.queries)
     texts = [data.queries[q] for q in qids]
-    dense = dense_signal(collection, encoder.encode(texts), tuning.phrase_share)
+    dense, _ = dense_signal(collection, encoder.encode(texts), tuning.phrase_share)
     lexical = collection.lexical.scores(texts)
     report = {}
     for mode in modes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -58,24 +59,45 @@ class Collection:
 
     def dense_scores(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine of each query with every document, ``(queries, count)``."""
-        return _all_scores(self.dense, vectors)
+        return _all_scores(self.dense, self._dense_matrix, vectors)
 
     def phrase_scores(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine of each query with every phrase, ``(queries, phrases)``; empty when there are none."""
         if self.phrases is None:
             return np.zeros((len(vectors), 0), dtype=np.float32)
-        return _all_scores(self.phrases, vectors)
+        return _all_scores(self.phrases, self._phrase_matrix, vectors)
+
+    def best_phrase(self, phrase_scores: np.ndarray) -> np.ndarray:
+        """Each document's best phrase score, ``(queries, count)``; phrases are stored grouped by owner."""
+        owner = self.phrase_owner
+        assert owner is not None and len(owner) == phrase_scores.shape[1]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        return np.maximum.reduceat(phrase_scores, starts, axis=1)
+
+    @functools.cached_property
+    def _dense_matrix(self) -> np.ndarray | None:
+        return _exact_rows(self.dense)
+
+    @functools.cached_property
+    def _phrase_matrix(self) -> np.ndarray | None:
+        return _exact_rows(self.phrases)
 
 
-def _all_scores(index: faiss.Index, vectors: np.ndarray) -> np.ndarray:
-    """Inner product with every row (exact index) or with the approximate index's best candidates,
-    scattered back to row order; rows that are not candidates score -1, below any cosine."""
-    k = index.ntotal if is_exact(index) else min(index.ntotal, APPROXIMATE_CANDIDATES)
-    scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+def _exact_rows(index: faiss.Index | None) -> np.ndarray | None:
+    """An exact index's rows as one array: below a few thousand rows a matrix product beats a search."""
+    return index.reconstruct_n(0, index.ntotal) if index is not None and is_exact(index) else None
+
+
+def _all_scores(index: faiss.Index, matrix: np.ndarray | None, vectors: np.ndarray) -> np.ndarray:
+    """Inner product with every row (exact: one matrix product) or with an approximate index's best
+    candidates, scattered back to row order; rows that are not candidates score -1, below any cosine."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix is not None:
+        return vectors @ matrix.T
+    scores, ids = index.search(vectors, min(index.ntotal, APPROXIMATE_CANDIDATES))
     out = np.full((len(vectors), index.ntotal), -1.0, dtype=np.float32)
     found = ids >= 0
-    rows = np.nonzero(found)[0]
-    out[rows, ids[found]] = scores[found]
+    out[np.nonzero(found)[0], ids[found]] = scores[found]
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 K1, B = 0.9, 0.4
 
 
+@functools.cache
 def _bm25s():
     """bm25s, imported on first use; it sets its own logger to DEBUG on import, which would print
     progress chatter through any application's handler, so put it back to WARNING."""
@@ -25,14 +28,21 @@ def _bm25s():
     return bm25s
 
 
+_local = threading.local()
+
+
+def _stemmer():
+    """A Snowball stemmer per thread: PyStemmer's objects are not safe to share across threads."""
+    if not hasattr(_local, "stemmer"):
+        import Stemmer
+
+        _local.stemmer = Stemmer.Stemmer("english")
+    return _local.stemmer
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, English-stopworded, Snowball-stemmed tokens (the same for documents and queries)."""
-    import Stemmer
-
-    bm25s = _bm25s()
-
-    stemmer = Stemmer.Stemmer("english")
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+    return _bm25s().tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 class LexicalIndex:

@@ -41,15 +41,13 @@ class Tuning:
     strong_cosine: float = 0.5
 
 
-def dense_signal(collection: Collection, vectors: np.ndarray, phrase_share: float) -> np.ndarray:
-    """Per document: a blend of the record's cosine and its best phrase's cosine."""
+def dense_signal(collection: Collection, vectors: np.ndarray, phrase_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per document, a blend of the record's cosine and its best phrase's cosine; and the phrase cosines."""
     doc = collection.dense_scores(vectors)
     phrases = collection.phrase_scores(vectors)
-    if phrases.shape[1] == 0 or collection.phrase_owner is None:
-        return doc
-    best = np.full_like(doc, -1.0)
-    np.maximum.at(best, (slice(None), collection.phrase_owner), phrases)
-    return (1 - phrase_share) * doc + phrase_share * best
+    if phrases.shape[1] == 0:
+        return doc, phrases
+    return (1 - phrase_share) * doc + phrase_share * collection.best_phrase(phrases), phrases
 
 
 def hybrid_scores(dense: np.ndarray, lexical: np.ndarray, mode: Mode, dense_weight: float) -> np.ndarray:
@@ -127,9 +125,8 @@ class Searcher:
         understood = [self._understand(query) for query in queries]
         texts = [q.augmented for q in understood]
         vectors = self.encoder.encode(texts)
-        dense = dense_signal(self.collection, vectors, self.tuning.phrase_share)
+        dense, phrases = dense_signal(self.collection, vectors, self.tuning.phrase_share)
         lexical = self.collection.lexical.scores(texts)
-        phrases = self.collection.phrase_scores(vectors)
         scores = hybrid_scores(dense, lexical, mode, self.tuning.dense_weight)
         if filters is not None:
             scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
