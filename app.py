@@ -114,7 +114,7 @@ def browse(filters: Filters) -> None:
 
 
 with st.sidebar:
-    st.header("Narrow the results")
+    st.markdown("**Narrow the results**")  # not a heading: the sidebar comes before the page title
     filters = Filters(
         nations=frozenset(st.multiselect("Where you work", NATIONS[:-1], placeholder="Any nation")),
         audience=frozenset(st.multiselect("Who it is for", AUDIENCES, placeholder="Anyone")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from e2e import ROOT, ask, launch_chromium, serve_app
@@ -37,6 +39,14 @@ def test_typing_a_problem_shows_the_expected_resources(server: str, page) -> Non
     ask(page, server, "I'm a GP in serious debt after losing my job")
     page.get_by_role("heading", name="The Cameron Fund").wait_for(timeout=60_000)
     assert page.get_by_text("Why this was suggested").first.is_visible()
+    levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels  # no skipped level
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input,textarea,select,button')]"
+        ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.innerText.trim()"
+        " && e.type !== 'hidden' && e.offsetParent !== null).length"
+    )
+    assert unlabelled == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
 

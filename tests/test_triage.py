@@ -78,12 +78,19 @@ def test_crisis_does_not_fire(text: str) -> None:
         ),
         ("how can our emergency department keep its consultants", set(), {"emergency medicine doctors", "employers"}),
         ("bullying at work", set(), set()),
+        ("colleague smells of alcohol on ward rounds", set(), set()),
     ],
 )
 def test_situation_cues(text: str, nations: set[str], audience: set[str]) -> None:
     cues = situation(text)
     assert cue_nations(cues) == nations
     assert cue_audience(cues) == audience
+
+
+def test_who_is_asking() -> None:
+    assert "asking about a colleague" in [c.label for c in situation("I'm worried my colleague is drinking on shift")]
+    assert "a family member" in [c.label for c in situation("my wife is a GP and she is exhausted")]
+    assert "an employer" in [c.label for c in situation("how can our department support staff wellbeing")]
 
 
 def test_expand_adds_plain_words_for_jargon_only_as_whole_words() -> None:

@@ -166,16 +166,26 @@ def _rss_mib() -> float:
 
 
 def app_memory(searches: int) -> dict[str, float]:
-    """Resident memory of the app's process (run by streamlit.testing) after the first search and after many."""
+    """Resident memory of a fresh process running the app (streamlit.testing), after the first search
+    and after ``searches``; a process of its own, so earlier benchmarks' garbage does not count."""
+    out = subprocess.run(
+        [sys.executable, "-m", "signpost.bench", "app-memory", str(searches)],
+        capture_output=True,
+        check=True,
+        timeout=900,
+    )
+    return json.loads(out.stdout)
+
+
+def _app_memory_here(searches: int) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     from signpost.config import PROJECT_ROOT
 
-    queries = bench_queries(searches)
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
     at.run()
     readings = []
-    for query in queries:
+    for query in bench_queries(searches):
         at.text_area(key="query").input(query)
         next(b for b in at.button if b.label == "Find support").click()
         at.run()
@@ -224,3 +234,7 @@ def table(report: dict[str, Any]) -> str:
 
 def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["app-memory"]:
+    print(json.dumps(_app_memory_here(int(sys.argv[2]))))

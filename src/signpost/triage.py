@@ -234,6 +234,12 @@ _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|team|practice)|as an employer|medical director and|"
         r"frameworks? for employers|support (?:our|my) staff",
     ),
+    # Someone asking for a colleague: no resource is closed to them, but the answer should say so.
+    (
+        "asking about a colleague",
+        (),
+        r"(?:my|a) colleague|(?:my|a) friend (?:at work|who is a doctor)|someone on my team",
+    ),
 )
 _CUE_TABLE = [(Cue(label, nations=(nation,)), re.compile(pattern, re.I)) for nation, label, pattern in _NATION_CUES] + [
     (Cue(label, audience=audience, weight=0.5 if label == "in training" else 1.0), re.compile(pattern, re.I))
