@@ -62,9 +62,9 @@ bench: index ## benchmarks (latency, throughput, cold start, build, memory, 10k-
 loadtest: index browser ## 20 browser sessions searching the app for 3 minutes; prints errors and latency
 	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 180
 
-audit: $(STAMP) ## check the installed dependencies for known vulnerabilities (needs the registry)
+audit: $(STAMP) ## check installed dependencies for known vulnerabilities (needs PyPI's JSON API; fails if any package cannot be checked)
 	$(BIN)/pip install --quiet pip-audit
-	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 clean: ## remove the virtual environment and caches (keeps the committed index)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .cache test-artifacts
