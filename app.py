@@ -116,7 +116,9 @@ def browse(filters: Filters) -> None:
 with st.sidebar:
     st.markdown("**Narrow the results**")  # not a heading: the sidebar comes before the page title
     filters = Filters(
-        nations=frozenset(st.multiselect("Where you work", NATIONS[:-1], placeholder="Any nation")),
+        nations=frozenset(
+            st.multiselect("Where you work", [n for n in NATIONS if n != "UK-wide"], placeholder="Any nation")
+        ),
         audience=frozenset(st.multiselect("Who it is for", AUDIENCES, placeholder="Anyone")),
         kinds=frozenset(st.multiselect("Kind of help", KINDS, placeholder="Any kind")),
     )

@@ -96,3 +96,11 @@ def test_situation_moves_eligible_resources_up(searcher) -> None:
     assert "canopi" not in england
     surgeon = [h.id for h in searcher.search("surgeon struggling after a complication", k=3).results]
     assert "rcseng-confidential-support" in surgeon
+
+
+def test_reciprocal_rank_fusion_is_a_working_alternative(searcher) -> None:
+    from dataclasses import replace
+
+    rrf = replace(searcher, tuning=replace(searcher.tuning, fusion="rrf"))
+    response = rrf.search("unsafe rota and no breaks", k=5)
+    assert len(response.results) == 5 and "guardian-of-safe-working" in [h.id for h in response.results]

@@ -15,8 +15,6 @@ from signpost.config import Settings
 from signpost.errors import SignpostError
 from signpost.types import MODES, SearchResponse
 
-log = logging.getLogger("signpost")
-
 _EXAMPLES = """\
 Examples:
   signpost build

@@ -172,7 +172,7 @@ def evaluate_beir(
     lexical = collection.lexical.scores(texts)
     report = {}
     for mode in modes:
-        scores = hybrid_scores(dense, lexical, mode, tuning.dense_weight)
+        scores = hybrid_scores(dense, lexical, mode, tuning)
         top = np.argsort(-scores, axis=1)[:, :100]
         run = {q: {data.doc_ids[j]: float(scores[row, j]) for j in top[row]} for row, q in enumerate(qids)}
         per_query = _trec(data.qrels, run, {"ndcg_cut.10", "recall.100"})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -18,8 +18,6 @@ from signpost.errors import QueryError
 from signpost.index import Collection, open_index
 from signpost.types import OPEN_AUDIENCE, Filters, Hit, Mode, Resource, SearchResponse
 
-log = logging.getLogger(__name__)
-
 #: Kinds a doctor reads rather than contacts: for someone in difficulty, a service beats a page.
 _READING = frozenset({"guidance web resource", "campaign", "report for employers"})
 
@@ -29,6 +27,7 @@ class Tuning:
     """The ranking knobs, tuned on the dev set and NFCorpus dev (see docs/relevance.md)."""
 
     understand: bool = True  # False: plain retrieval (the baselines in `signpost eval`), no situation layer
+    fusion: Literal["weighted", "rrf"] = "weighted"  # weighted won on both dev sets (docs/relevance.md)
     dense_weight: float = 0.6
     phrase_share: float = 0.5  # share of the dense signal from the best-matching helps_with phrase
     need_bonus: float = 0.35  # resource meets a kind of need the text expresses
@@ -50,13 +49,17 @@ def dense_signal(collection: Collection, vectors: np.ndarray, phrase_share: floa
     return (1 - phrase_share) * doc + phrase_share * collection.best_phrase(phrases), phrases
 
 
-def hybrid_scores(dense: np.ndarray, lexical: np.ndarray, mode: Mode, dense_weight: float) -> np.ndarray:
-    """The retrieval score each mode ranks by; hybrid is a convex mix of min-max normalised scores."""
+def hybrid_scores(dense: np.ndarray, lexical: np.ndarray, mode: Mode, tuning: Tuning) -> np.ndarray:
+    """The retrieval score each mode ranks by; hybrid fuses both sides, by default a convex mix of
+    min-max normalised scores, or reciprocal rank fusion."""
     if mode == "dense":
         return dense.astype(np.float64)
     if mode == "lexical":
         return lexical.astype(np.float64)
-    return fusion.weighted([dense, lexical], [dense_weight, 1 - dense_weight])
+    weights = [tuning.dense_weight, 1 - tuning.dense_weight]
+    if tuning.fusion == "rrf":
+        return fusion.rrf([dense, lexical], [2 * w for w in weights])
+    return fusion.weighted([dense, lexical], weights)
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class Searcher:
         vectors = self.encoder.encode(texts)
         dense, phrases = dense_signal(self.collection, vectors, self.tuning.phrase_share)
         lexical = self.collection.lexical.scores(texts)
-        scores = hybrid_scores(dense, lexical, mode, self.tuning.dense_weight)
+        scores = hybrid_scores(dense, lexical, mode, self.tuning)
         if filters is not None:
             scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
         return [self._respond(query, scores[row], dense[row], phrases[row], k) for row, query in enumerate(understood)]
