@@ -52,6 +52,13 @@ def test_nothing_to_search_is_a_clear_error(searcher, query: str) -> None:
         ("I have a gambling problem", "gamcare"),
         ("GP in financial hardship", "cameron-fund"),
         ("doctor in Wales with anxiety", "canopi"),
+        ("I've been hitting the bottle hard since my divorce", "sick-doctors-trust"),
+        ("I need a lawyer because a patient is suing me", "medical-defence-organisations"),
+        (
+            "my practice partner is having an affair with a patient and I don't know who to tell",
+            "freedom-to-speak-up-guardian",
+        ),
+        ("I can't stop betting on football and I've maxed out my credit cards", "gamcare"),
     ],
 )
 def test_clear_needs_find_their_resource_in_the_top_three(searcher, query: str, expected: str) -> None:

@@ -232,7 +232,7 @@ _ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "an employer",
         ("employers",),
         r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|team|practice)|as an employer|medical director and|"
-        r"frameworks? for employers|support (?:our|my) staff",
+        r"frameworks? for employers|support (?:our|my) staff|as a (?:department|team|trust|organisation)",
     ),
     # Someone asking for a colleague: no resource is closed to them, but the answer should say so.
     (
@@ -273,12 +273,15 @@ _NEED_WORDS: dict[str, str] = {
         r"overwhelm|panic|ptsd|trauma|flashback|nightmare|grief|griev|bereave|lonel|isolat|mental (?:health|ill)|"
         r"bipolar|psychos|eating disorder|suicid|self[- ]harm|crying|numb|empty|dread|insomnia|can'?t sleep|"
         r"morale|wellbeing|well-being|counsell|therap|emotional|haunt|going over it|guilt|breakdown|tearful|"
-        r"hopeless|worthless|mental|struggling to cope|end (?:my life|it all)|want to die|fed up|knackered"
+        r"hopeless|worthless|mental|struggling to cope|end (?:my life|it all)|want to die|fed up|knackered|"
+        r"imposter|impostor|like a fraud|not good enough|failure|lost my confidence|falling apart|"
+        r"can'?t switch off|on edge|miserable|sad\b|upset"
     ),
     "addiction": (
         r"alcohol|drink|drunk|booz|on the sauce|addict|drugs?\b|cocaine|coke\b|opioid|opiate|codeine|morphine|benzo|"
         r"diazepam|fentanyl|ketamine|cannabis|weed\b|substance|dependen|\baa\b|sober|relapse|rehab|detox|"
-        r"hungover|hangover|self[- ]medicat|ward stock|controlled drugs"
+        r"hungover|hangover|self[- ]medicat|ward stock|controlled drugs|the bottle|wine|vodka|beers?\b|pints\b|"
+        r"spirits\b|\bgin\b|pills to (?:sleep|cope)|high\b|using again"
     ),
     "gambling": r"gambl|betting|\bbets?\b|bookies|casino|slots\b|poker|online bet|sports bet",
     "money": (
@@ -291,18 +294,21 @@ _NEED_WORDS: dict[str, str] = {
         r"\bsued\b|negligence|struck off|erased|\blicen[cs]e|medico-legal|statement for|serious incident|\bsi\b"
     ),
     "workplace": (
-        r"rota|hours|night shifts?|\bnights\b|breaks?\b|exception report|understaff|staffing|\bpay\b|paid|"
+        r"rota|hours|night shifts?|\bnights\b|breaks?\b|exception report|understaff|staffing|my pay\b|pay (?:dispute|cut|rise|scale|band)|"
+        r"underpaid|not (?:been )?paid|unpaid|"
         r"salary|contract|job plan|\bpas?\b|locum|overtime|annual leave|study leave|employment|\bhr\b|grievance|"
         r"redundan|working conditions|workload|on-?calls?|extra hours|staying late|after my shift|rights at work|my rights"
     ),
     "bullying": (
         r"bull(?:y|ied|ies|ying)|undermin|humiliat|harass|belittl|toxic|intimidat|shouted at|picked on|"
         r"sexual misconduct|inappropriate behaviour|discriminat|racis|racial|sexis|misogyn|homophob|"
-        r"transphob|misgender|freezing me out|frozen out|excluded by|victimis"
+        r"transphob|misgender|freezing me out|frozen out|excluded by|victimis|scream|shout|yell|abusive|rude to me|"
+        r"hostile|demean|threaten|sexual (?:comments|harassment|assault)|grop|inappropriate comments|touched me"
     ),
     "concerns": (
         r"whistle|raise (?:a )?concerns?|raising concerns|raised concerns|speak(?:ing)? up|patient safety|unsafe practice|"
-        r"cover[- ]?up|report (?:a|my) colleague"
+        r"cover[- ]?up|report (?:a|my) colleague|who to tell|(?:affair|relationship) with a patient|boundar|"
+        r"misconduct|fraud(?:ulent)? (?:claims|data)|worried about a colleague"
     ),
     "training": (
         r"arcp|outcome [1-6]|training|trainee|exams?\b|mrcp|mrcs|frca|mrcog|mrcgp|portfolio|progression|"
@@ -311,7 +317,8 @@ _NEED_WORDS: dict[str, str] = {
     ),
     "career": (
         r"career|quit medicine|leave medicine|leaving medicine|switch(?:ing)? (?:to|from|specialt)|change specialt|"
-        r"retir|consultant post|promotion|mentor|cpd|portfolio career|dropping sessions|next step|stay involved"
+        r"retir|consultant post|promotion|mentor|cpd|portfolio career|dropping sessions|next step|stay involved|"
+        r"leav(?:e|ing) the nhs|work(?:ing)? abroad|emigrat|career break"
     ),
     "health": (
         r"pregnan|maternity|physical health|sick leave|off sick|signed off|return(?:ing)? to work|phased return|"
@@ -321,7 +328,8 @@ _NEED_WORDS: dict[str, str] = {
     "identity": r"lgbt|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender|coming out|homophob|transphob",
     "employer": (
         r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|organisation|practice)|as an employer|"
-        r"frameworks? for employers|support (?:our|my) staff|staff wellbeing strategy|retain (?:our|staff)|retention"
+        r"frameworks? for employers|support (?:our|my) staff|staff wellbeing strategy|retain (?:our|staff)|retention|"
+        r"as a (?:department|team|trust|practice|organisation)"
     ),
     "ethics": r"ethic|dilemma|trial data|pharma|conflict of interest|industry",
 }
