@@ -46,6 +46,15 @@ def test_search_stdin_json_lines_in_order(source: str | None) -> None:
     assert [row["crisis"] for row in rows] == [False, False, True]
 
 
+def test_a_bad_line_in_a_batch_loses_no_other_line() -> None:
+    out = run("search", "--json", "--k", "1", "-", stdin=b"LTFT application\n???\ngambling debts\n")
+    assert out.returncode == 1  # some line failed: said by the status, and on stderr
+    rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [row["query"] for row in rows] == ["LTFT application", "???", "gambling debts"]
+    assert "nothing to search for" in rows[1]["error"] and rows[0]["results"] and rows[2]["results"]
+    assert out.stderr.decode().count("signpost: error:") == 1
+
+
 def test_invalid_utf8_on_stdin_is_not_fatal() -> None:
     out = run("search", "--json", "-", stdin=b"debts \xff\xfe and stress\n")
     assert out.returncode == 0, out.stderr

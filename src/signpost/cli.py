@@ -9,11 +9,14 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signpost.config import Settings
-from signpost.errors import SignpostError
+from signpost.errors import QueryError, SignpostError
 from signpost.types import MODES, SearchResponse
+
+if TYPE_CHECKING:
+    from signpost.search import Searcher
 
 _EXAMPLES = """\
 Examples:
@@ -128,15 +131,38 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     from signpost.search import Searcher
 
     searcher = Searcher.load(settings=settings)
-    batch: list[str] = []
-    for query in _queries(args.query):
+    if args.query != "-":
+        _print_responses(searcher.search_many([args.query], args.k, mode=args.mode), args.json)
+        return 0
+    failed, batch = 0, []
+    for query in _queries("-"):
         batch.append(query)
         if len(batch) == 64:
-            _print_responses(searcher.search_many(batch, args.k, mode=args.mode), args.json)
+            failed += _answer_batch(searcher, batch, args)
             batch = []
-    if batch or args.query != "-":
+    if batch:
+        failed += _answer_batch(searcher, batch, args)
+    return 1 if failed else 0
+
+
+def _answer_batch(searcher: Searcher, batch: list[str], args: argparse.Namespace) -> int:
+    """Answer a batch in one call; if a line has nothing to search, answer the rest one by one so
+    no other line is lost, and report that line in its place. Returns how many lines failed."""
+    try:
         _print_responses(searcher.search_many(batch, args.k, mode=args.mode), args.json)
-    return 0
+        return 0
+    except QueryError:
+        pass
+    failed = 0
+    for query in batch:
+        try:
+            _print_responses([searcher.search(query, args.k, mode=args.mode)], args.json)
+        except QueryError as exc:
+            failed += 1
+            if args.json:
+                print(json.dumps({"query": query, "error": str(exc)}, ensure_ascii=False), flush=True)
+            print(f"signpost: error: {exc}", file=sys.stderr)
+    return failed
 
 
 def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
