@@ -69,10 +69,15 @@ class Collection:
 
     def best_phrase(self, phrase_scores: np.ndarray) -> np.ndarray:
         """Each document's best phrase score, ``(queries, count)``; phrases are stored grouped by owner."""
+        return np.maximum.reduceat(phrase_scores, self.phrase_starts, axis=1)
+
+    @functools.cached_property
+    def phrase_starts(self) -> np.ndarray:
+        """Where each document's phrases begin (computed once, not per query); document i's phrases
+        are ``phrase_starts[i]`` up to ``phrase_starts[i + 1]``."""
         owner = self.phrase_owner
-        assert owner is not None and len(owner) == phrase_scores.shape[1]
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        return np.maximum.reduceat(phrase_scores, starts, axis=1)
+        assert owner is not None and len(owner) and np.all(np.diff(owner) >= 0)
+        return np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
 
     @functools.cached_property
     def _dense_matrix(self) -> np.ndarray | None:
@@ -176,9 +181,8 @@ def build_index(
     collection = build_collection(
         [document_text(r) for r in resources], encoder, [r.helps_with for r in resources], progress=progress
     )
-    build_id = hashlib.sha256(f"{corpus_print}:{encoder.name}:{datetime.now(UTC).isoformat()}".encode()).hexdigest()[
-        :12
-    ]
+    stamp = f"{corpus_print}:{encoder.name}:{datetime.now(UTC).isoformat()}"
+    build_id = hashlib.sha256(stamp.encode()).hexdigest()[:12]
     files = {
         "dense": f"dense-{build_id}.faiss",
         "phrases": f"phrases-{build_id}.faiss",
@@ -224,7 +228,8 @@ def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
         if path.name in keep or path.name == MANIFEST:
             continue
-        if path.name.split("-")[0] in {"dense", "phrases", "phrase", "bm25", ".staging"}:
+        ours = path.name.split("-")[0] in {"dense", "phrases", "phrase", "bm25", ".staging"}
+        if ours or path.name.startswith(f".{MANIFEST}."):  # a manifest write cut short by a kill
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 

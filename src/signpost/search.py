@@ -253,12 +253,13 @@ class Searcher:
         """Plain-English why: the situations it helps with that match, and the eligibility cues it fits."""
         resource = self.resources[index]
         reasons: list[str] = []
-        owner = self.collection.phrase_owner
-        if owner is not None and phrases.size:
-            mine = np.flatnonzero(owner == index)
-            ranked = mine[np.argsort(-phrases[mine])]
-            matched = [j for j in ranked[:2] if phrases[j] >= self.tuning.reason_cosine] or list(ranked[:1])
-            reasons += [f"Helps with: {resource.helps_with[j - mine[0]]}" for j in matched]
+        if phrases.size:
+            starts = self.collection.phrase_starts
+            first = int(starts[index])
+            mine = phrases[first : first + len(resource.helps_with)]
+            ranked = np.argsort(-mine)
+            matched = [j for j in ranked[:2] if mine[j] >= self.tuning.reason_cosine] or list(ranked[:1])
+            reasons += [f"Helps with: {resource.helps_with[j]}" for j in matched]
         for cue in query.cues:
             if set(cue.nations) & set(resource.nations) and "UK-wide" not in resource.nations:
                 reasons.append(f"For doctors {cue.label}")
