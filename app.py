@@ -53,14 +53,17 @@ def card(hit: Hit) -> None:
 
 
 def answer(searcher: Searcher, response: SearchResponse) -> None:
-    if response.crisis:
+    if response.risk == "urgent":
         urgent_box()
+        st.session_state.urgent_shown = True  # "Need help now?" stays open for the rest of the session
+    elif response.risk == "concern":
+        st.info(present.CONCERN_LINE)
     if response.truncated:
         st.info("Your text was long, so only its beginning was used for the search.")
     st.header("Suggestions")
     if not response.confident:
         st.warning(present.NO_MATCH)
-        for resource_id in present.GENERAL_STARTING_POINTS:
+        for resource_id in response.starting_points:
             resource = searcher.resource(resource_id)
             card(Hit(resource.id, resource.name, 0.0, resource))
         return
@@ -128,7 +131,7 @@ st.write(
     "Support for UK doctors in difficulty. Describe what is going on in your own words, "
     "and Signpost suggests the organisations and people best placed to help."
 )
-with st.expander("Need help now?"):
+with st.expander("Need help now?", expanded=st.session_state.get("urgent_shown", False)):
     urgent_box()
 
 # One view at a time (not tabs): a search then renders only its results, not all 57 records as well.

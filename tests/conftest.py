@@ -12,6 +12,7 @@ from signpost.config import PROJECT_ROOT
 from signpost.embed import SentenceTransformerEncoder
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+FIXTURE_TRAINING = Path(__file__).parent / "fixtures" / "training"
 SHARED = PROJECT_ROOT.parent / "shared"
 
 
@@ -40,3 +41,11 @@ def shared() -> Path:
     """``../shared`` beside the repository (CI always has it)."""
     assert SHARED.is_dir(), f"{SHARED} is missing: the evaluation material sits beside the repository"
     return SHARED
+
+
+@pytest.fixture
+def tiny_training(tmp_path: Path) -> Path:
+    """A writable copy of the training fixture written for the three-record corpus (two writers)."""
+    target = tmp_path / "training"
+    shutil.copytree(FIXTURE_TRAINING, target)
+    return target

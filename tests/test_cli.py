@@ -40,9 +40,10 @@ def test_search_stdin_json_lines_in_order(source: str | None) -> None:
     rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert [row["query"] for row in rows] == [q for q in queries if q]
     for row in rows:
-        assert set(row) >= {"query", "crisis", "confident", "results"}
+        assert set(row) >= {"query", "risk", "crisis", "confident", "results"}
         assert len(row["results"]) == 2
         assert set(row["results"][0]) >= {"id", "name", "score", "reasons"}
+    assert [row["risk"] for row in rows] == ["none", "none", "urgent"]
     assert [row["crisis"] for row in rows] == [False, False, True]
 
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from signpost.evaluate import Case, baselines, case_metrics, evaluate_beir, evaluate_cases, load_beir, load_cases
-from signpost.types import Hit, Resource, SearchResponse
+from signpost.types import Hit, Resource, Risk, SearchResponse
 
 
 def _resource(rid: str) -> Resource:
     return Resource(rid, rid, "p", "s", "d", ("h",), ("all doctors",), ("UK-wide",), "helpline", ("money",), "unknown")
 
 
-def _response(ids: list[str], *, crisis: bool = False, confident: bool = True) -> SearchResponse:
+def _response(ids: list[str], *, risk: Risk = "none", confident: bool = True) -> SearchResponse:
     hits = tuple(Hit(i, i, 1.0 / (n + 1), _resource(i)) for n, i in enumerate(ids))
-    return SearchResponse("q", hits, crisis, confident)
+    return SearchResponse("q", hits, risk, confident)
 
 
 def test_case_metrics_by_hand() -> None:
@@ -29,8 +29,8 @@ def test_case_metrics_by_hand() -> None:
     ]
     responses = [
         _response(["y", "x", "w"]),
-        _response(["w", "v", "u", "t", "s", "z"], crisis=True),
-        _response(["w"], confident=False),
+        _response(["w", "v", "u", "t", "s", "z"], risk="concern"),
+        _response(["w"], risk="urgent", confident=False),
     ]
     m = case_metrics(cases, responses)
     ideal = 2 + 1 / math.log2(3)
@@ -40,7 +40,8 @@ def test_case_metrics_by_hand() -> None:
     assert m["mrr@10"] == pytest.approx((1 + 1 / 6) / 2, abs=1e-4)
     assert m["p@1"] == pytest.approx(0.5)
     assert m["grade2_top3"] == pytest.approx(0.5)
-    assert m["crisis_recall"] == 1.0 and m["crisis_false_alarms"] == 0
+    assert m["crisis_caught"] == 1.0 and m["crisis_urgent"] == 0.0
+    assert m["urgent_false_alarms"] == 1 and m["any_false_alarms"] == 1
     assert m["out_of_scope_flagged"] == 1.0 and m["in_scope_flagged"] == 0.0
 
 

@@ -13,6 +13,7 @@ from signpost.corpus import document_text, fingerprint, load_corpus
 from signpost.errors import IndexNotReadyError
 from signpost.index import MANIFEST, build_index, open_index
 from signpost.lexical import LexicalIndex
+from signpost.training import training_fingerprint
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ def _print(corpus: Path) -> str:
 
 def test_round_trip_and_manifest(built, encoder) -> None:
     corpus, index_dir = built
-    collection, manifest = open_index(index_dir, _print(corpus), encoder.name)
+    collection, manifest, learned = open_index(index_dir, _print(corpus), encoder.name)
+    assert learned == {} and manifest["training_fingerprint"] is None
     assert collection.count == 3 and manifest["count"] == 3
     assert manifest["dimension"] == 384 == collection.dense.d
     assert manifest["phrase_count"] == 6 == collection.phrases.ntotal
@@ -41,7 +43,7 @@ def test_round_trip_and_manifest(built, encoder) -> None:
 def test_faiss_equals_brute_force_cosine(built, encoder) -> None:
     corpus, index_dir = built
     resources = load_corpus(corpus)
-    collection, _ = open_index(index_dir, _print(corpus), encoder.name)
+    collection, _, _ = open_index(index_dir, _print(corpus), encoder.name)
     docs = encoder.encode([document_text(r) for r in resources])
     queries = encoder.encode(["behind on my rent", "unsafe rota in Wales", "feeling anxious"])
     norms = np.linalg.norm(docs, axis=1) * np.linalg.norm(queries, axis=1)[:, None]
@@ -123,7 +125,7 @@ def test_build_that_dies_leaves_previous_index_usable(built, encoder, monkeypatc
     with pytest.raises(OSError):
         build_index(load_corpus(corpus), encoder, index_dir)
     path.write_text(path.read_text().replace("missed breaks and no rest", "missed breaks"))
-    collection, _ = open_index(index_dir, _print(corpus), encoder.name)
+    collection, _, _ = open_index(index_dir, _print(corpus), encoder.name)
     assert collection.count == 3
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".staging")]
 
@@ -132,7 +134,9 @@ def test_committed_index_matches_the_corpus(encoder) -> None:
     """The index in git was built from the corpus in git with the default model (vectors re-derived)."""
     settings = Settings()
     resources = load_corpus(settings.corpus_dir)
-    collection, manifest = open_index(PROJECT_ROOT / "index", fingerprint(resources), settings.model)
+    collection, manifest, _ = open_index(
+        PROJECT_ROOT / "index", fingerprint(resources), settings.model, training_fingerprint(settings.training_dir)
+    )
     assert manifest["count"] == len(resources) == 57
     stored = collection.dense.reconstruct_n(0, collection.count)
     fresh = encoder.encode([document_text(r) for r in resources])

@@ -16,9 +16,9 @@ def test_response_contract(searcher) -> None:
     for hit in response.results:
         assert hit.id == hit.resource.id and hit.name == hit.resource.name
         assert hit.reasons and all(isinstance(reason, str) and reason for reason in hit.reasons)
-    assert response.confident and not response.crisis
+    assert response.confident and response.risk == "none" and not response.crisis
     data = response.to_dict()
-    assert set(data) >= {"query", "crisis", "confident", "results"}
+    assert set(data) >= {"query", "risk", "crisis", "confident", "results"} and "starting_points" not in data
     assert set(data["results"][0]) >= {"id", "name", "score", "reasons"}
 
 
@@ -66,9 +66,35 @@ def test_clear_needs_find_their_resource_in_the_top_three(searcher, query: str, 
 
 
 def test_crisis_and_confidence_flags(searcher) -> None:
-    assert searcher.search("I want to end my life").crisis
-    assert not searcher.search("my patient took an overdose").crisis
-    assert not searcher.search("how do I renew my passport").confident
+    urgent = searcher.search("I want to end my life")
+    assert urgent.risk == "urgent" and urgent.crisis and urgent.to_dict()["crisis"] is True
+    assert searcher.search("my patient took an overdose").risk == "none"
+    outside = searcher.search("how do I renew my passport")
+    assert not outside.confident and outside.to_dict()["starting_points"] == list(outside.starting_points)
+
+
+@pytest.mark.parametrize(
+    ("query", "england_only"),
+    [
+        ("how do I renew my passport", True),
+        ("how do I renew my passport, I live in Glasgow", False),
+        ("best pizza in Cardiff", False),
+    ],
+)
+def test_starting_points_follow_the_nation(searcher, query: str, england_only: bool) -> None:
+    response = searcher.search(query)
+    assert not response.confident
+    assert ("nhs-practitioner-health" in response.starting_points) is england_only
+    assert response.starting_points[0] == "bma-wellbeing-services"
+
+
+def test_out_of_scope_texts_are_flagged(searcher) -> None:
+    for text in (
+        "my mum's GP keeps cancelling her appointments, how do I complain",
+        "what's the maximum dose of gentamicin in renal impairment",
+        "student nurse looking for a hardship grant",
+    ):
+        assert not searcher.search(text).confident, text
 
 
 def test_long_text_is_cut_and_said(searcher) -> None:

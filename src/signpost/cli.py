@@ -24,6 +24,8 @@ Examples:
   signpost search "ST4 in Cardiff, drinking too much and behind on rent"
   printf 'LTFT application\\nGMC referral\\n' | signpost search --json -
   signpost eval ../shared/eval/dev.jsonl --by-tag
+  signpost eval --crisis crisis-cases.jsonl
+  signpost eval --cv
   signpost eval --beir ../shared/benchmarks/nfcorpus --split test
   signpost bench --beir ../shared/benchmarks/nfcorpus
 """
@@ -42,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="(re)build the index from the corpus; skips when current")
     build.add_argument("--corpus", type=Path, help="corpus folder (default: the repository's corpus/)")
     build.add_argument("--index", type=Path, help="index folder (default: the repository's index/)")
+    build.add_argument("--training", type=Path, help="labelled training text (default: the repository's training/)")
 
     search = commands.add_parser("search", help="rank resources for a problem described in words")
     search.add_argument(
@@ -56,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score the engine on graded cases or a BEIR data set")
     evaluate.add_argument("cases", nargs="?", type=Path, help="a JSON-lines case file (qid, query, relevant, tags)")
     evaluate.add_argument("--beir", type=Path, help="a BEIR folder instead of a case file")
+    evaluate.add_argument("--crisis", type=Path, help="score the crisis gate on a file of {qid, query, crisis}")
+    evaluate.add_argument(
+        "--cv", action="store_true", help="the learned layer's cross-validation, grouped by writer (from the build)"
+    )
     evaluate.add_argument("--split", default="test", choices=("test", "dev"), help="BEIR split (default test)")
     evaluate.add_argument("--k", type=int, default=10, help="results per query (default 10)")
     evaluate.add_argument(
@@ -87,7 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return 0
-    settings = Settings.from_env(corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None))
+    settings = Settings.from_env(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        training_dir=getattr(args, "training", None),
+    )
     try:
         return {"build": _build, "search": _search, "eval": _eval, "bench": _bench}[args.command](args, settings)
     except SignpostError as exc:
@@ -101,17 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
-    from signpost.corpus import load_corpus
+    from signpost.build import build
     from signpost.embed import SentenceTransformerEncoder
-    from signpost.index import build_index
 
-    resources = load_corpus(settings.corpus_dir)
-    result = build_index(
-        resources, SentenceTransformerEncoder(settings.model), settings.index_dir, progress=sys.stderr.isatty()
-    )
+    result = build(settings, SentenceTransformerEncoder(settings.model), progress=sys.stderr.isatty())
     state = "built" if result.built else "up to date"
+    learned = " with the learned layer" if "learned" in result.manifest else ""
     print(
-        f"index {state}: {result.manifest['count']} resources, model {result.manifest['model']} -> {settings.index_dir}"
+        f"index {state}: {result.manifest['count']} resources{learned}, "
+        f"model {result.manifest['model']} -> {settings.index_dir}"
     )
     return 0
 
@@ -172,12 +181,15 @@ def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
         if as_json:
             print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
             continue
-        if response.crisis:
+        if response.risk == "urgent":
             print(f"!! {present.URGENT_TITLE}")
             for line in present.URGENT_HELP:
                 print(f"!!   {line}")
+        elif response.risk == "concern":
+            print(present.CONCERN_LINE)
         if not response.confident:
             print(present.NO_MATCH)
+            print("   Starting points: " + ", ".join(response.starting_points))
         for rank, hit in enumerate(response.results, 1):
             print(f"{rank}. {hit.name} ({hit.resource.provider})  [{hit.score:.3f}]")
             print(f"   {hit.resource.summary}")
@@ -191,7 +203,19 @@ def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from signpost import evaluate
 
-    if args.beir:
+    if args.cv:
+        from signpost.search import Searcher
+
+        learned = Searcher.load(settings=settings).learned
+        if learned is None:
+            raise SignpostError("this index was built without training text, so there is no cross-validation")
+        print(json.dumps(learned.report, indent=None if args.json else 2))
+        return 0
+    if args.crisis:
+        from signpost.search import Searcher
+
+        rows = [evaluate.evaluate_crisis(Searcher.load(settings=settings), evaluate.load_crisis_cases(args.crisis))]
+    elif args.beir:
         modes = [args.mode] if args.mode else list(MODES)
         from signpost.embed import SentenceTransformerEncoder
 

@@ -25,23 +25,28 @@ class Settings:
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
+    #: Labelled text the learned layer trains on; ``None`` builds and searches without it.
+    training_dir: Path | None = PROJECT_ROOT / "training"
     model: str = DEFAULT_MODEL
     max_query_chars: int = MAX_QUERY_CHARS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read ``SIGNPOST_CORPUS``, ``SIGNPOST_INDEX`` and ``SIGNPOST_MODEL``; keyword overrides win."""
+        """Read ``SIGNPOST_CORPUS``, ``SIGNPOST_INDEX``, ``SIGNPOST_TRAINING`` and ``SIGNPOST_MODEL``;
+        keyword overrides win. ``SIGNPOST_TRAINING=none`` turns the learned layer off."""
         env = os.environ if env is None else env
         settings = cls()
         if env.get("SIGNPOST_CORPUS"):
             settings = replace(settings, corpus_dir=Path(env["SIGNPOST_CORPUS"]))
         if env.get("SIGNPOST_INDEX"):
             settings = replace(settings, index_dir=Path(env["SIGNPOST_INDEX"]))
+        if env.get("SIGNPOST_TRAINING"):
+            value = env["SIGNPOST_TRAINING"]
+            settings = replace(settings, training_dir=None if value.lower() == "none" else Path(value))
         if env.get("SIGNPOST_MODEL"):
             settings = replace(settings, model=env["SIGNPOST_MODEL"])
         given = {key: value for key, value in overrides.items() if value is not None}
-        if "corpus_dir" in given:
-            given["corpus_dir"] = Path(given["corpus_dir"])  # type: ignore[arg-type]
-        if "index_dir" in given:
-            given["index_dir"] = Path(given["index_dir"])  # type: ignore[arg-type]
+        for key in ("corpus_dir", "index_dir", "training_dir"):
+            if key in given:
+                given[key] = Path(given[key])  # type: ignore[arg-type]
         return replace(settings, **given)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from signpost.embed import Encoder
 from signpost.errors import SignpostError
 from signpost.index import build_collection
 from signpost.search import Searcher, Tuning, dense_signal, hybrid_scores
-from signpost.types import Mode, SearchResponse
+from signpost.types import Mode, Risk, SearchResponse
 
 #: trec_eval measures behind the case-set report (MRR@10 is recip_rank over a run cut to 10).
 _MEASURES = {"ndcg_cut.5", "recall.5", "recip_rank", "P.1"}
@@ -36,22 +36,32 @@ class Case:
 
 def load_cases(path: Path) -> list[Case]:
     """Read a JSON-lines case file, naming the line of any malformed case."""
-    cases = []
+    return [
+        Case(str(row["qid"]), str(row["query"]), dict(row.get("relevant") or {}), tuple(row.get("tags") or ()))
+        for row in _jsonl(
+            path, lambda row: "qid" in row and "query" in row and isinstance(row.get("relevant", {}), dict)
+        )
+    ]
+
+
+def _jsonl(path: Path, valid: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file; a line that is not JSON or fails ``valid`` stops the read, named."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SignpostError(f"{path}: cannot read the cases ({exc})") from exc
+    rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            cases.append(
-                Case(str(row["qid"]), str(row["query"]), dict(row.get("relevant") or {}), tuple(row.get("tags") or ()))
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except json.JSONDecodeError as exc:
             raise SignpostError(f"{path}:{number}: not a case ({exc})") from exc
-    return cases
+        if not isinstance(row, dict) or not valid(row):
+            raise SignpostError(f"{path}:{number}: not a case (missing or mistyped fields)")
+        rows.append(row)
+    return rows
 
 
 def _trec(
@@ -78,8 +88,8 @@ def case_metrics(cases: Sequence[Case], responses: Sequence[SearchResponse]) -> 
     per_query = _trec(qrels, run, _MEASURES) if graded else {}
     best = [c for c, _ in graded if 2 in c.relevant.values()]
     top3 = {c.qid: any(c.relevant.get(h.id) == 2 for h in r.results[:3]) for c, r in graded}
-    crisis = [(c, r) for c, r in zip(cases, responses, strict=True) if "crisis" in c.tags]
-    calm = [(c, r) for c, r in zip(cases, responses, strict=True) if "crisis" not in c.tags]
+    at_risk = [r for c, r in zip(cases, responses, strict=True) if "crisis" in c.tags]
+    calm = [r for c, r in zip(cases, responses, strict=True) if "crisis" not in c.tags]
     outside = [r for c, r in zip(cases, responses, strict=True) if not c.relevant]
     return {
         "queries": len(cases),
@@ -88,10 +98,52 @@ def case_metrics(cases: Sequence[Case], responses: Sequence[SearchResponse]) -> 
         "mrr@10": _mean(m["recip_rank"] for m in per_query.values()),
         "p@1": _mean(m["P_1"] for m in per_query.values()),
         "grade2_top3": _mean(float(top3[c.qid]) for c in best),
-        "crisis_recall": _mean(float(r.crisis) for _, r in crisis),
-        "crisis_false_alarms": sum(r.crisis for _, r in calm),
+        **risk_metrics([r.risk for r in at_risk], [r.risk for r in calm]),
         "out_of_scope_flagged": _mean(float(not r.confident) for r in outside),
         "in_scope_flagged": _mean(float(not r.confident) for _, r in graded),
+    }
+
+
+def risk_metrics(at_risk: Sequence[Risk], calm: Sequence[Risk]) -> dict[str, Any]:
+    """Caught = urgent or concern; false alarms counted per level on text with no risk to the writer."""
+    return {
+        "crisis_caught": _mean(float(r != "none") for r in at_risk),
+        "crisis_urgent": _mean(float(r == "urgent") for r in at_risk),
+        "urgent_false_alarms": sum(r == "urgent" for r in calm),
+        "any_false_alarms": sum(r != "none" for r in calm),
+    }
+
+
+@dataclass(frozen=True)
+class CrisisCase:
+    """One text for the crisis gate: ``crisis`` is true when the writer's own life may be at risk."""
+
+    qid: str
+    query: str
+    crisis: bool
+
+
+def load_crisis_cases(path: Path) -> list[CrisisCase]:
+    """Read a JSON-lines file of ``{qid, query, crisis}``, naming the line of any malformed case."""
+    return [
+        CrisisCase(str(row["qid"]), str(row["query"]), row["crisis"])
+        for row in _jsonl(path, lambda row: isinstance(row.get("crisis"), bool) and "query" in row and "qid" in row)
+    ]
+
+
+def evaluate_crisis(searcher: Searcher, cases: Sequence[CrisisCase]) -> dict[str, Any]:
+    """How many at-risk texts the gate catches, at which level, and how often it alarms the rest."""
+    responses = searcher.search_many([c.query for c in cases], 1)
+    at_risk = [r.risk for c, r in zip(cases, responses, strict=True) if c.crisis]
+    calm = [r.risk for c, r in zip(cases, responses, strict=True) if not c.crisis]
+    return {
+        "mode": "crisis gate",
+        "at_risk": len(at_risk),
+        "missed": sum(r == "none" for r in at_risk),
+        "look_alikes": len(calm),
+        **risk_metrics(at_risk, calm),
+        "urgent_false_alarm_rate": _mean(float(r == "urgent") for r in calm),
+        "any_false_alarm_rate": _mean(float(r != "none") for r in calm),
     }
 
 
@@ -100,7 +152,7 @@ def evaluate_cases(
 ) -> dict[str, Any]:
     """Run every case through ``searcher.search_many`` and score it; optionally per tag too."""
     responses = searcher.search_many([c.query for c in cases], k, mode=mode)
-    # Plain retrieval is labelled by its mode; the full system (situation layer on) is "final".
+    # Plain retrieval is labelled by its mode; the full system (learned layer on) is "final".
     label = mode if not searcher.tuning.understand else "final" if mode == "hybrid" else f"final-{mode}"
     report: dict[str, Any] = {"mode": label, **case_metrics(cases, responses)}
     if by_tag:
@@ -156,7 +208,7 @@ def load_beir(directory: Path, split: str) -> BeirSet:
 
 
 def baselines(searcher: Searcher) -> Searcher:
-    """The same index and model with the situation layer off: plain dense, lexical and hybrid retrieval."""
+    """The same index and model with the learned layer off: plain dense, lexical and hybrid retrieval."""
     return replace(searcher, tuning=replace(searcher.tuning, understand=False))
 
 

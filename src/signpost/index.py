@@ -9,7 +9,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -35,7 +36,7 @@ EXACT_BELOW = 30_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 64
 #: How many candidates an approximate index returns for fusion with BM25.
 APPROXIMATE_CANDIDATES = 1000
-FORMAT = 1
+FORMAT = 2
 REBUILD = "run `signpost build` (or `make index`) to rebuild it"
 _VERSIONED = ("signpost", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "numpy")
 
@@ -160,20 +161,39 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
+#: Trains the learned layer against a freshly built collection: its arrays and what the manifest records.
+Trainer = Callable[[Collection], tuple[dict[str, np.ndarray], dict[str, Any]]]
+
+
 def build_index(
-    resources: Sequence[Resource], encoder: Encoder, index_dir: Path, *, progress: bool = False
+    resources: Sequence[Resource],
+    encoder: Encoder,
+    index_dir: Path,
+    *,
+    progress: bool = False,
+    train: Trainer | None = None,
+    training_fingerprint: str | None = None,
 ) -> BuildResult:
-    """Write the index for ``resources``; skip when the manifest already matches; never leave a half index.
+    """Write the index for ``resources`` (and the learned layer ``train`` makes against it); skip when
+    the manifest already matches; never leave a half index.
 
     New files get build-specific names and the manifest, which names them, is replaced last in one
     ``os.replace``: a build killed at any moment leaves the previous manifest pointing at complete files.
     """
     index_dir = Path(index_dir)
     corpus_print = fingerprint(resources)
-    current = _read_manifest(index_dir) if (index_dir / MANIFEST).exists() else None
-    if current and current.get("fingerprint") == corpus_print and current.get("model") == encoder.name:
+    try:
+        current = _read_manifest(index_dir) if (index_dir / MANIFEST).exists() else None
+    except IndexNotReadyError:  # an older format or a damaged manifest: rebuild over it
+        current = None
+    if (
+        current
+        and current.get("fingerprint") == corpus_print
+        and current.get("model") == encoder.name
+        and current.get("training_fingerprint") == training_fingerprint
+    ):
         try:
-            open_index(index_dir, corpus_print, encoder.name)
+            open_index(index_dir, corpus_print, encoder.name, training_fingerprint)
             return BuildResult(False, current)
         except IndexNotReadyError:
             log.info("index files do not match their manifest; rebuilding")
@@ -181,7 +201,7 @@ def build_index(
     collection = build_collection(
         [document_text(r) for r in resources], encoder, [r.helps_with for r in resources], progress=progress
     )
-    stamp = f"{corpus_print}:{encoder.name}:{datetime.now(UTC).isoformat()}"
+    stamp = f"{corpus_print}:{encoder.name}:{training_fingerprint}:{datetime.now(UTC).isoformat()}"
     build_id = hashlib.sha256(stamp.encode()).hexdigest()[:12]
     files = {
         "dense": f"dense-{build_id}.faiss",
@@ -189,7 +209,11 @@ def build_index(
         "phrase_owner": f"phrase-owner-{build_id}.npy",
         "bm25": f"bm25-{build_id}",
     }
-    _write_collection(collection, index_dir, files)
+    learned: tuple[dict[str, np.ndarray], dict[str, Any]] | None = None
+    if train is not None:
+        learned = train(collection)
+        files["learned"] = f"learned-{build_id}.npz"
+    _write_collection(collection, index_dir, files, learned[0] if learned else None)
     manifest = {
         "format": FORMAT,
         "model": encoder.name,
@@ -202,13 +226,18 @@ def build_index(
         "checksums": {key: _checksum(index_dir / name) for key, name in files.items()},
         "versions": _versions(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "training_fingerprint": training_fingerprint,
     }
+    if learned is not None:
+        manifest["learned"] = learned[1]
     _atomic_write(index_dir / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     _remove_unreferenced(index_dir, set(files.values()))
     return BuildResult(True, manifest)
 
 
-def _write_collection(collection: Collection, index_dir: Path, files: dict[str, str]) -> None:
+def _write_collection(
+    collection: Collection, index_dir: Path, files: dict[str, str], learned: dict[str, np.ndarray] | None
+) -> None:
     import faiss
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
@@ -217,6 +246,8 @@ def _write_collection(collection: Collection, index_dir: Path, files: dict[str, 
         faiss.write_index(collection.phrases, str(staging / files["phrases"]))
         np.save(staging / files["phrase_owner"], collection.phrase_owner, allow_pickle=False)
         collection.lexical.save(staging / files["bm25"])
+        if learned is not None:
+            np.savez(staging / files["learned"], **learned)
         for name in files.values():
             os.replace(staging / name, index_dir / name)
     finally:
@@ -228,13 +259,17 @@ def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
         if path.name in keep or path.name == MANIFEST:
             continue
-        ours = path.name.split("-")[0] in {"dense", "phrases", "phrase", "bm25", ".staging"}
+        ours = path.name.split("-")[0] in {"dense", "phrases", "phrase", "bm25", "learned", ".staging"}
         if ours or path.name.startswith(f".{MANIFEST}."):  # a manifest write cut short by a kill
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def open_index(index_dir: Path, corpus_fingerprint: str, model: str) -> tuple[Collection, dict[str, Any]]:
-    """Load the index in ``index_dir`` if, and only if, it was built from this corpus with this model."""
+def open_index(
+    index_dir: Path, corpus_fingerprint: str, model: str, training_fingerprint: str | None = None
+) -> tuple[Collection, dict[str, Any], dict[str, np.ndarray]]:
+    """Load the index in ``index_dir`` if, and only if, it was built from this corpus with this model
+    (and trained on this ``training/``, when one is given): the collection, the manifest and the
+    learned layer's arrays (empty when it was built without one)."""
     import faiss
 
     index_dir = Path(index_dir)
@@ -246,6 +281,13 @@ def open_index(index_dir: Path, corpus_fingerprint: str, model: str) -> tuple[Co
         )
     if manifest.get("fingerprint") != corpus_fingerprint:
         raise IndexNotReadyError(f"{index_dir / MANIFEST}: the corpus has changed since the index was built; {REBUILD}")
+    if manifest.get("training_fingerprint") != training_fingerprint:
+        change = (
+            "has changed since" if training_fingerprint and manifest.get("training_fingerprint") else "differs from"
+        )
+        raise IndexNotReadyError(
+            f"{index_dir / MANIFEST}: the training text {change} what the index was built with; {REBUILD}"
+        )
     files: dict[str, str] = manifest["files"]
     for key, name in files.items():
         path = index_dir / name
@@ -258,7 +300,11 @@ def open_index(index_dir: Path, corpus_fingerprint: str, model: str) -> tuple[Co
         phrases = faiss.read_index(str(index_dir / files["phrases"]))
         owner = np.load(index_dir / files["phrase_owner"], allow_pickle=False)
         lexical = LexicalIndex.load(index_dir / files["bm25"])
-    except (RuntimeError, OSError, ValueError) as exc:
+        learned = {}
+        if "learned" in files:
+            with np.load(index_dir / files["learned"], allow_pickle=False) as stored:
+                learned = {key: stored[key] for key in stored.files}
+    except (RuntimeError, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise IndexNotReadyError(f"{index_dir}: cannot read the index files ({exc}); {REBUILD}") from exc
     if dense.d != manifest["dimension"] or dense.ntotal != manifest["count"] or lexical.size != manifest["count"]:
         raise IndexNotReadyError(f"{index_dir / MANIFEST}: index files disagree with the manifest; {REBUILD}")
@@ -266,7 +312,9 @@ def open_index(index_dir: Path, corpus_fingerprint: str, model: str) -> tuple[Co
         raise IndexNotReadyError(
             f"{index_dir / files['phrase_owner']}: phrase owners disagree with the phrases; {REBUILD}"
         )
-    return Collection(dense, lexical, phrases, owner), manifest
+    if ("learned" in files) != ("learned" in manifest):
+        raise IndexNotReadyError(f"{index_dir / MANIFEST}: learned layer files and manifest disagree; {REBUILD}")
+    return Collection(dense, lexical, phrases, owner), manifest, learned
 
 
 def _read_manifest(index_dir: Path) -> dict[str, Any]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from signpost.types import TOPICS, Filters, Hit, Resource, SearchResponse
+
+if TYPE_CHECKING:
+    from signpost.triage import Cue
 
 URGENT_TITLE = "If you might act on thoughts of ending your life, get help now"
 URGENT_HELP: tuple[str, ...] = (
@@ -14,12 +18,27 @@ URGENT_HELP: tuple[str, ...] = (
     "in Scotland call NHS 24 on 111.",
     "Shout: text SHOUT to 85258 for text support, any time.",
 )
+#: The calm line for ``risk == "concern"``: the same numbers, offered, not pressed.
+CONCERN_LINE = (
+    "If any of this includes thoughts of ending your life, you can talk to someone now: "
+    "Samaritans on 116 123 (free, any time), or text SHOUT to 85258. In an emergency call 999."
+)
 PRIVACY_NOTE = "Your words are processed on this server only to find matches. They are never stored or logged."
 NO_MATCH = (
     "Nothing in our list is a clear match for that. These are good general starting points, "
     "or try describing the problem in different words."
 )
-GENERAL_STARTING_POINTS: tuple[str, ...] = ("bma-wellbeing-services", "nhs-practitioner-health")
+#: Open to every doctor in the UK, first; then the England-only service, offered only where it can help.
+GENERAL_STARTING_POINTS: tuple[str, ...] = ("bma-wellbeing-services", "dochealth")
+ENGLAND_STARTING_POINT = "nhs-practitioner-health"
+
+
+def starting_points(cues: Sequence[Cue], filters: Filters | None = None) -> tuple[str, ...]:
+    """Where to start when nothing fits clearly; an England-only service only when the doctor did
+    not place themselves (by text or filter) in another nation."""
+    nations = {n for cue in cues for n in cue.nations} | set(filters.nations if filters else ())
+    england = not nations or "England" in nations
+    return GENERAL_STARTING_POINTS + ((ENGLAND_STARTING_POINT,) if england else ())
 
 
 def audience_text(resource: Resource) -> str:

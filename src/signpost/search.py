@@ -1,4 +1,4 @@
-"""``Searcher``: hybrid retrieval (dense + BM25), situation-aware re-ranking, reasons; one batch code path."""
+"""``Searcher``: hybrid retrieval (dense + BM25) fused with the learned layer, reasons; one batch code path."""
 
 from __future__ import annotations
 
@@ -10,34 +10,29 @@ from typing import Literal
 
 import numpy as np
 
-from signpost import fusion, triage
+from signpost import fusion, present, safety, triage
 from signpost.config import Settings
 from signpost.corpus import document_text, fingerprint, load_corpus
 from signpost.embed import Encoder, SentenceTransformerEncoder
 from signpost.errors import QueryError
 from signpost.index import Collection, open_index
-from signpost.types import OPEN_AUDIENCE, Filters, Hit, Mode, Resource, SearchResponse
-
-#: Kinds a doctor reads rather than contacts: for someone in difficulty, a service beats a page.
-_READING = frozenset({"guidance web resource", "campaign", "report for employers"})
+from signpost.learned import Learned
+from signpost.training import training_fingerprint
+from signpost.types import Filters, Hit, Mode, Resource, Risk, SearchResponse
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """The ranking knobs, tuned on the dev set and NFCorpus dev (see docs/relevance.md)."""
+    """Retrieval knobs (docs/relevance.md); the learned layer's own weights come from training."""
 
-    understand: bool = True  # False: plain retrieval (the baselines in `signpost eval`), no situation layer
+    understand: bool = True  # False: plain retrieval (the baselines in `signpost eval`), no learned ranking
     fusion: Literal["weighted", "rrf"] = "weighted"  # weighted won on both dev sets (docs/relevance.md)
     dense_weight: float = 0.6
     phrase_share: float = 0.5  # share of the dense signal from the best-matching helps_with phrase
-    need_bonus: float = 0.35  # resource meets a kind of need the text expresses
-    reading_share: float = 0.25  # share of that bonus for a page to read rather than a service to contact
-    eligible_bonus: float = 0.2  # the text shows the doctor belongs to the resource's restricted audience
-    ineligible_penalty: float = 0.3  # the text shows the doctor is outside it
-    unstated_penalty: float = 0.25  # restricted resource, nothing in the text says either way
-    confident_cosine: float = 0.38  # best cosine below this and no need recognised: not confident
+    confident_cosine: float = 0.38  # without a learned scope check: best cosine below this is not confident
     reason_cosine: float = 0.42
-    strong_cosine: float = 0.5
+    strong_cosine: float = 0.5  # without a learned scorer: cosine that makes a "strong match"
+    strong_probability: float = 0.5  # with it: calibrated probability that makes a "strong match"
 
 
 def dense_signal(collection: Collection, vectors: np.ndarray, phrase_share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -69,9 +64,16 @@ class _Query:
     text: str  # cleaned, as the person wrote it
     truncated: bool
     augmented: str  # plus spelling corrections and the plain words for jargon: what gets embedded
-    crisis: bool
-    needs: tuple[str, ...]
     cues: tuple[triage.Cue, ...]
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """The query-level judgements for one query."""
+
+    risk: Risk
+    confident: bool
+    needs: tuple[str, ...]
 
 
 @dataclass
@@ -83,11 +85,14 @@ class Searcher:
     encoder: Encoder
     settings: Settings = field(default_factory=Settings)
     tuning: Tuning = field(default_factory=Tuning)
+    learned: Learned | None = None
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.resources}
         self._speller: triage.Speller | None = None
         self._lock = threading.Lock()
+        if self.learned is not None and self.learned.resource_ids != tuple(r.id for r in self.resources):
+            raise ValueError("the learned layer was trained for another list of resources")
 
     @classmethod
     def load(
@@ -98,15 +103,23 @@ class Searcher:
         settings: Settings | None = None,
         encoder: Encoder | None = None,
     ) -> Searcher:
-        """The corpus and a matching index (the repository's by default); refuses a stale index."""
+        """The corpus and a matching index (the repository's by default); refuses a stale index.
+
+        With a ``training/`` folder the index must carry the judgements trained on exactly that text.
+        """
         settings = settings or Settings()
         if corpus_dir is not None:
             settings = replace(settings, corpus_dir=Path(corpus_dir))
         if index_dir is not None:
             settings = replace(settings, index_dir=Path(index_dir))
         resources = load_corpus(settings.corpus_dir)
-        collection, _ = open_index(settings.index_dir, fingerprint(resources), settings.model)
-        return cls(resources, collection, encoder or SentenceTransformerEncoder(settings.model), settings)
+        trained_on = training_fingerprint(settings.training_dir) if settings.training_dir else None
+        collection, manifest, arrays = open_index(
+            settings.index_dir, fingerprint(resources), settings.model, trained_on
+        )
+        learned = Learned.restore(arrays, manifest["learned"]) if arrays else None
+        encoder = encoder or SentenceTransformerEncoder(settings.model)
+        return cls(resources, collection, encoder, settings, learned=learned)
 
     def resource(self, resource_id: str) -> Resource:
         """The corpus record with this id (``KeyError`` if there is none)."""
@@ -126,31 +139,82 @@ class Searcher:
         ``filters`` narrow the candidates before ranking, so up to ``k`` eligible resources always come back.
         """
         understood = [self._understand(query) for query in queries]
-        texts = [q.augmented for q in understood]
-        vectors = self.encoder.encode(texts)
+        # The crisis gate reads each sentence too: embed them in the same model call as the queries.
+        pieces = [(row, p) for row, q in enumerate(understood) for p in safety.segments(q.text)[1:]]
+        if self.learned is None:
+            pieces = []
+        encoded = self.encoder.encode([q.augmented for q in understood] + [p for _, p in pieces])
+        vectors = encoded[: len(understood)]
         dense, phrases = dense_signal(self.collection, vectors, self.tuning.phrase_share)
-        lexical = self.collection.lexical.scores(texts)
-        scores = hybrid_scores(dense, lexical, mode, self.tuning)
+        retrieval = hybrid_scores(
+            dense, self.collection.lexical.scores([q.augmented for q in understood]), mode, self.tuning
+        )
+        judged = self._judge(understood, vectors, encoded[len(understood) :], [row for row, _ in pieces], dense)
+        scores, probabilities = retrieval, None
+        if self.learned is not None and self.tuning.understand:
+            probabilities = self.learned.ranker.proba(vectors)
+            prior = np.array([triage.eligibility(self.resources, q.cues) for q in understood])
+            scores = self.learned.fusion.combine(probabilities, fusion.minmax(retrieval), prior)
         if filters is not None:
             scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
-        return [self._respond(query, scores[row], dense[row], phrases[row], k) for row, query in enumerate(understood)]
+        return [
+            self._respond(
+                query, judged[row], scores[row], dense[row], phrases[row],
+                None if probabilities is None else probabilities[row], k, filters,
+            )
+            for row, query in enumerate(understood)
+        ]  # fmt: skip
+
+    def signals(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the learned layer is trained on, computed exactly as a search computes it: each text's
+        vector, its retrieval scores scaled to 0..1, and its eligibility prior per resource."""
+        understood = [self._understand(text) for text in texts]
+        vectors = self.encoder.encode([q.augmented for q in understood])
+        dense, _ = dense_signal(self.collection, vectors, self.tuning.phrase_share)
+        lexical = self.collection.lexical.scores([q.augmented for q in understood])
+        retrieval = fusion.minmax(hybrid_scores(dense, lexical, "hybrid", self.tuning))
+        prior = np.array([triage.eligibility(self.resources, q.cues) for q in understood])
+        return vectors, retrieval, prior
 
     def _understand(self, raw: str) -> _Query:
-        """Clean the text, run the crisis gate, correct spelling, expand jargon, find needs and cues."""
+        """Clean the text, correct spelling, expand jargon, find the situation cues."""
         text, truncated = triage.clean(raw, self.settings.max_query_chars)
         if not any(ch.isalnum() for ch in text):
             raise QueryError(f"nothing to search for in {raw[:40]!r}: describe the problem in words")
-        crisis = triage.is_crisis(text)
         if not self.tuning.understand:
-            return _Query(text, truncated, text, crisis, (), ())
+            return _Query(text, truncated, text, triage.situation(text))
         fixes = self._spelling().corrections(text)
         augmented = triage.expand(" ".join([text, *fixes]))
-        if crisis:
-            augmented += f" ({triage.CRISIS_NEED})"
-        needs = triage.needs(augmented)
-        if crisis and "mental-health" not in needs:
-            needs = ("mental-health", *needs)
-        return _Query(text, truncated, augmented, crisis, needs, triage.situation(augmented))
+        return _Query(text, truncated, augmented, triage.situation(augmented))
+
+    def _judge(
+        self,
+        understood: Sequence[_Query],
+        vectors: np.ndarray,
+        piece_vectors: np.ndarray,
+        piece_rows: Sequence[int],
+        dense: np.ndarray,
+    ) -> list[_Judged]:
+        """Risk, scope and needs per query: learned when the index carries the learned layer, else the
+        rule layer alone for risk and the retrieval cosine for scope."""
+        if self.learned is None:
+            return [
+                _Judged(
+                    "urgent" if safety.unmistakable(q.text) else "none",
+                    bool(dense[row].max() >= self.tuning.confident_cosine) if dense.size else False,
+                    (),
+                )
+                for row, q in enumerate(understood)
+            ]
+        owners = np.asarray(piece_rows, dtype=int)
+        in_scope = self.learned.in_scope([q.augmented for q in understood], vectors)
+        needs = self.learned.named_needs(vectors)
+        judged = []
+        for row, query in enumerate(understood):
+            mine = np.vstack([vectors[row : row + 1], piece_vectors[owners == row]])
+            risk, _ = self.learned.risk.assess(safety.segments(query.text), mine)
+            judged.append(_Judged(risk, risk != "none" or bool(in_scope[row]), needs[row]))
+        return judged
 
     def _spelling(self) -> triage.Speller:
         """Built on first use: it needs the model's tokenizer vocabulary."""
@@ -161,27 +225,28 @@ class Searcher:
             return self._speller
 
     def _respond(
-        self, query: _Query, scores: np.ndarray, dense: np.ndarray, phrases: np.ndarray, k: int
+        self,
+        query: _Query,
+        judged: _Judged,
+        scores: np.ndarray,
+        dense: np.ndarray,
+        phrases: np.ndarray,
+        probabilities: np.ndarray | None,
+        k: int,
+        filters: Filters | None,
     ) -> SearchResponse:
-        adjusted = scores + self._eligibility(query.cues) + self._need_prior(query.needs)
-        ranked = [i for i in np.argsort(-adjusted, kind="stable") if np.isfinite(adjusted[i])]
-        order = self._diversify(ranked, query.needs)[: max(k, 0)]
-        best_cosine = float(dense.max()) if dense.size else 0.0
-        confident = query.crisis or (
-            not triage.is_out_of_scope(query.text)
-            and (best_cosine >= self.tuning.confident_cosine or bool(query.needs))
-        )
+        order = [i for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])][: max(k, 0)]
+        t = self.tuning
         hits = tuple(
             Hit(
                 id=self.resources[i].id,
                 name=self.resources[i].name,
-                score=float(adjusted[i]),
+                score=float(scores[i]),
                 resource=self.resources[i],
                 reasons=self._reasons(int(i), query, phrases),
-                strong=confident
-                and (
-                    bool(set(query.needs) & set(self.resources[i].topics))
-                    or bool(dense[i] >= self.tuning.strong_cosine)
+                strong=judged.confident
+                and bool(
+                    dense[i] >= t.strong_cosine if probabilities is None else probabilities[i] >= t.strong_probability
                 ),
             )
             for i in order
@@ -189,65 +254,13 @@ class Searcher:
         return SearchResponse(
             query=query.text,
             results=hits,
-            crisis=query.crisis,
-            confident=confident,
+            risk=judged.risk,
+            confident=judged.confident,
             truncated=query.truncated,
             cues=tuple(cue.label for cue in query.cues),
-            needs=query.needs,
+            needs=judged.needs,
+            starting_points=() if judged.confident else present.starting_points(query.cues, filters),
         )
-
-    def _need_prior(self, needs: Sequence[str]) -> np.ndarray:
-        """Up for resources that meet a kind of need the text expresses."""
-        wanted, t = set(needs), self.tuning
-        return np.array(
-            [
-                t.need_bonus * (t.reading_share if r.kind in _READING else 1.0) if wanted & set(r.topics) else 0.0
-                for r in self.resources
-            ]
-        )
-
-    def _diversify(self, order: Sequence[int], needs: Sequence[str]) -> list[int]:
-        """With several needs, the best resource for each comes first, so no need is crowded out."""
-        ranked = [int(i) for i in order]
-        if len(needs) < 2:
-            return ranked
-        leaders: list[int] = []
-        for topic in needs:
-            best = next((i for i in ranked if topic in self.resources[i].topics and i not in leaders), None)
-            if best is not None:
-                leaders.append(best)
-        leaders.sort(key=ranked.index)
-        return leaders + [i for i in ranked if i not in leaders]
-
-    def _eligibility(self, cues: Sequence[triage.Cue]) -> np.ndarray:
-        """Additive prior per resource: up when the text shows the doctor is eligible, down when not."""
-        t = self.tuning
-        nations, audience = triage.cue_nations(cues), triage.cue_audience(cues)
-        # Who the doctor is. "families" alone says nothing: a restricted resource's families are
-        # those of its own group (the Cameron Fund's are GPs' families).
-        personal = audience - {"employers", "families"}
-        prior = np.zeros(len(self.resources))
-        for i, r in enumerate(self.resources):
-            if "UK-wide" not in r.nations:
-                if nations & set(r.nations):
-                    prior[i] += t.eligible_bonus
-                elif nations:
-                    prior[i] -= t.ineligible_penalty
-                elif set(r.nations) != {"England"}:
-                    prior[i] -= t.unstated_penalty
-            if r.kind == "report for employers":
-                prior[i] += t.eligible_bonus if "employers" in audience else -t.ineligible_penalty
-            elif not set(r.audience) & OPEN_AUDIENCE:
-                prior[i] += self._audience_prior(set(r.audience), personal, cues)
-        return prior
-
-    def _audience_prior(self, groups: set[str], personal: set[str], cues: Sequence[triage.Cue]) -> float:
-        """For a resource restricted to ``groups``: up if the text places the doctor in one, down if elsewhere."""
-        t = self.tuning
-        matched = groups & personal
-        if matched:
-            return t.eligible_bonus * max(c.weight for c in cues if set(c.audience) & matched)
-        return -t.ineligible_penalty if personal else -t.unstated_penalty
 
     def _reasons(self, index: int, query: _Query, phrases: np.ndarray) -> tuple[str, ...]:
         """Plain-English why: the situations it helps with that match, and the eligibility cues it fits."""

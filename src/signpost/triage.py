@@ -1,15 +1,20 @@
-"""Query-level judgements made before ranking: crisis, the doctor's situation (cues) and the needs.
+"""The rules that stay rules: cleaning text, plain words for jargon, spelling hints, and the doctor's
+situation (nation from place names, stage, specialty, who is asking) with the eligibility prior it gives.
 
-Everything here is rules over the text (regular expressions in tables), so each judgement is
-explainable on a result card and testable case by case.
+Judgements that rules got wrong on unseen text (crisis, scope, needs, which resource fits) are
+learned instead (``signpost.learned``). Each cue here is explainable on a result card.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+
+from signpost.types import OPEN_AUDIENCE, Resource
 
 # ---------------------------------------------------------------- normalising
 
@@ -82,75 +87,6 @@ def expand(text: str) -> str:
     """The text plus the plain words for any jargon or slang it uses."""
     extra = [value for pattern, value in _EXPANSION_PATTERNS if pattern.search(text)]
     return f"{text} ({'; '.join(dict.fromkeys(extra))})" if extra else text
-
-
-# ---------------------------------------------------------------- crisis
-
-
-_NEGATION = r"(?:not|never|no|n't|nothing like|without)\b[\w\s,']{0,20}"
-#: Statements of intent or plan to die or self-harm, direct and indirect.
-_CRISIS = re.compile(
-    r"\b(?:"
-    r"(?:kill|hang|hurt|harm|cut) (?:my ?self|myself)"
-    r"|suicid(?:e|al)"
-    r"|(?:end|ending|take|taking|finish) (?:my|my own) life"
-    r"|end(?:ing)? it(?: all)?\b(?! (?:with|for) (?:him|her|them|my partner|the))"
-    r"|(?:want|wanna|going|wish|ready|plan(?:ning)?) (?:to )?(?:die|be dead)"
-    r"|better off (?:dead|without me|if i (?:was|were)n'?t)"
-    r"|(?:no|nothing) (?:reason|point) (?:to|in) (?:live|living|going on|carrying on)"
-    r"|(?:can't|cannot|cant) (?:go on|carry on) (?:any ?more|like this)"
-    r"|(?:don't|do not|dont) want to (?:be here|be alive|live|wake up)"
-    r"|how many (?:tablets|pills)[\w\s]{0,30}(?:take|kill|enough)"
-    r"|(?:take|taking|stockpil\w*|saving up)[\w\s]{0,20}(?:overdose|tablets|pills)[\w\s]{0,15}(?:end|die|enough)"
-    r"|(?:written|writing|wrote) (?:a |my )?(?:suicide |goodbye )?(?:note|letter)s? (?:to|for) (?:my|everyone)"
-    r"|(?:jump|jumping) (?:off|in front)"
-    r"|self[- ]harm(?:ing)?"
-    r"|overdose (?:on purpose|to end)"
-    r")",
-    re.I,
-)
-#: Clinical or third-person context: the risk is a patient's or a topic, not the writer's.
-_CLINICAL = re.compile(
-    r"\b(?:patient'?s?|risk assessment|assessment|training|teaching|course|audit|protocol|guideline|"
-    r"ward round|clerk(?:ed|ing)|referral for|presented with|admitted with|liaison|on call for|"
-    r"postvention|bereaved by|lost a colleague to|colleague who died by)\b",
-    re.I,
-)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|my|myself)\b", re.I)
-_OTHER_PERSON = re.compile(r"\b(?:he|she|they|his|her|their|patient|someone)\b", re.I)
-
-
-#: What a person in crisis needs from the catalogue, added to the text that is searched.
-CRISIS_NEED = "suicidal thoughts, mental health crisis, need urgent confidential support and someone to talk to now"
-
-#: Text written from a patient's side, or a clinical dosing question: the catalogue supports
-#: doctors, so such an answer must not look confident whatever words it shares with a record.
-_OUT_OF_SCOPE = re.compile(
-    r"\b(?:(?:i'?m|i am|as) a patient(?! safety| experience| liaison)|doses?|dosage|dosing)\b", re.I
-)
-
-
-def is_out_of_scope(text: str) -> bool:
-    """True when the text is plainly not a doctor asking for support for themselves or a colleague."""
-    return bool(_OUT_OF_SCOPE.search(text))
-
-
-def is_crisis(text: str) -> bool:
-    """True when the writer signals an immediate risk to their own life (checked before ranking).
-
-    Clinical context ("my patient took an overdose", "suicide risk assessment training") and
-    negation ("not suicidal, just exhausted") do not fire; a bare first-person statement does.
-    """
-    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
-        for match in _CRISIS.finditer(sentence):
-            before = sentence[max(0, match.start() - 40) : match.start()]
-            if re.search(_NEGATION + r"$", before, re.I):
-                continue
-            if _CLINICAL.search(sentence) and not re.search(r"\bmy ?self\b|\bmy (?:own )?life\b", sentence, re.I):
-                continue
-            if _FIRST_PERSON.search(sentence) or not _OTHER_PERSON.search(sentence):
-                return True
-    return False
 
 
 # ---------------------------------------------------------------- situation cues
@@ -263,83 +199,25 @@ def cue_audience(cues: Iterable[Cue]) -> set[str]:
     return {group for cue in cues for group in cue.audience}
 
 
-# ---------------------------------------------------------------- needs
+def eligibility(resources: Sequence[Resource], cues: Sequence[Cue]) -> np.ndarray:
+    """Per resource, +1 for each way the text shows the doctor fits a restricted resource (nation,
+    group) and -1 for each way it shows they do not; 0 where the text says nothing.
 
-
-#: Words that show each kind of need (``signpost.types.TOPICS``), matched from the start of a word.
-_NEED_WORDS: dict[str, str] = {
-    "mental-health": (
-        r"stress|anxi|anxious|depress|low mood|burn(?:t|ed)? ?out|burnout|exhaust|can'?t cope|cannot cope|not coping|"
-        r"overwhelm|panic|ptsd|trauma|flashback|nightmare|grief|griev|bereave|lonel|isolat|mental (?:health|ill)|"
-        r"bipolar|psychos|eating disorder|suicid|self[- ]harm|crying|numb|empty|dread|insomnia|can'?t sleep|"
-        r"morale|wellbeing|well-being|counsell|therap|emotional|haunt|going over it|guilt|breakdown|tearful|"
-        r"hopeless|worthless|mental|struggling to cope|end (?:my life|it all)|want to die|fed up|knackered|"
-        r"imposter|impostor|like a fraud|not good enough|failure|lost my confidence|falling apart|"
-        r"can'?t switch off|on edge|miserable|sad\b|upset"
-    ),
-    "addiction": (
-        r"alcohol|drink|drunk|booz|on the sauce|addict|drugs?\b|cocaine|coke\b|opioid|opiate|codeine|morphine|benzo|"
-        r"diazepam|fentanyl|ketamine|cannabis|weed\b|substance|dependen|\baa\b|sober|relapse|rehab|detox|"
-        r"hungover|hangover|self[- ]medicat|ward stock|controlled drugs|the bottle|wine|vodka|beers?\b|pints\b|"
-        r"spirits\b|\bgin\b|pills to (?:sleep|cope)|high\b|using again"
-    ),
-    "gambling": r"gambl|betting|\bbets?\b|bookies|casino|slots\b|poker|online bet|sports bet",
-    "money": (
-        r"money|debt|\brent\b|mortgage|\bbills?\b|financ|hardship|skint|broke\b|can'?t afford|cannot afford|bailiff|"
-        r"\bgrants?\b|sick pay|loan|arrears|bankrupt|poverty|income|evict|repossess|struggling to pay|pay the bills"
-    ),
-    "regulatory": (
-        r"gmc|fitness to practi|\bftp\b|mpts|tribunal|hearing|referr(?:al|ed) to the gmc|investigat|complain|complaint|"
-        r"coroner|inquest|disciplinar|suspend|suspension|excluded from work|exclusion|mhps|lawyer|legal|solicitor|"
-        r"\bsued\b|negligence|struck off|erased|\blicen[cs]e|medico-legal|statement for|serious incident|\bsi\b"
-    ),
-    "workplace": (
-        r"rota|hours|night shifts?|\bnights\b|breaks?\b|exception report|understaff|staffing|my pay\b|pay (?:dispute|cut|rise|scale|band)|"
-        r"underpaid|not (?:been )?paid|unpaid|"
-        r"salary|contract|job plan|\bpas?\b|locum|overtime|annual leave|study leave|employment|\bhr\b|grievance|"
-        r"redundan|working conditions|workload|on-?calls?|extra hours|staying late|after my shift|rights at work|my rights"
-    ),
-    "bullying": (
-        r"bull(?:y|ied|ies|ying)|undermin|humiliat|harass|belittl|toxic|intimidat|shouted at|picked on|"
-        r"sexual misconduct|inappropriate behaviour|discriminat|racis|racial|sexis|misogyn|homophob|"
-        r"transphob|misgender|freezing me out|frozen out|excluded by|victimis|scream|shout|yell|abusive|rude to me|"
-        r"hostile|demean|threaten|sexual (?:comments|harassment|assault)|grop|inappropriate comments|touched me"
-    ),
-    "concerns": (
-        r"whistle|raise (?:a )?concerns?|raising concerns|raised concerns|speak(?:ing)? up|patient safety|unsafe practice|"
-        r"cover[- ]?up|report (?:a|my) colleague|who to tell|(?:affair|relationship) with a patient|boundar|"
-        r"misconduct|fraud(?:ulent)? (?:claims|data)|worried about a colleague"
-    ),
-    "training": (
-        r"arcp|outcome [1-6]|training|trainee|exams?\b|mrcp|mrcs|frca|mrcog|mrcgp|portfolio|progression|"
-        r"supervisor|rotation|ltft|less than full time|part[- ]time|time out of training|\boop|deanery|\btpd\b|"
-        r"extension to training|return to training|foundation programme|teaching"
-    ),
-    "career": (
-        r"career|quit medicine|leave medicine|leaving medicine|switch(?:ing)? (?:to|from|specialt)|change specialt|"
-        r"retir|consultant post|promotion|mentor|cpd|portfolio career|dropping sessions|next step|stay involved|"
-        r"leav(?:e|ing) the nhs|work(?:ing)? abroad|emigrat|career break"
-    ),
-    "health": (
-        r"pregnan|maternity|physical health|sick leave|off sick|signed off|return(?:ing)? to work|phased return|"
-        r"cancer|chronic illness|injur|disab|occupational health|\boh\b|fit for work|fitness for work|adjustments|"
-        r"long covid|diagnos|surgery for my|operation|back pain|health condition|health problems?"
-    ),
-    "identity": r"lgbt|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender|coming out|homophob|transphob",
-    "employer": (
-        r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|organisation|practice)|as an employer|"
-        r"frameworks? for employers|support (?:our|my) staff|staff wellbeing strategy|retain (?:our|staff)|retention|"
-        r"as a (?:department|team|trust|practice|organisation)"
-    ),
-    "ethics": r"ethic|dilemma|trial data|pharma|conflict of interest|industry",
-}
-_NEED_PATTERNS = {topic: re.compile(rf"(?<![\w])(?:{words})", re.I) for topic, words in _NEED_WORDS.items()}
-
-
-def needs(text: str) -> tuple[str, ...]:
-    """The kinds of need the text expresses, in the order they first appear."""
-    found = [(m.start(), topic) for topic, pattern in _NEED_PATTERNS.items() if (m := pattern.search(text))]
-    return tuple(topic for _, topic in sorted(found))
+    Its weight in the ranking is learned (``signpost.ranker``). "families" alone says nothing: a
+    restricted resource's families are those of its own group (the Cameron Fund's are GPs' families).
+    """
+    nations, audience = cue_nations(cues), cue_audience(cues)
+    personal = audience - {"employers", "families"}
+    prior = np.zeros(len(resources))
+    for i, resource in enumerate(resources):
+        if nations and "UK-wide" not in resource.nations:
+            prior[i] += 1.0 if nations & set(resource.nations) else -1.0
+        if resource.kind == "report for employers":
+            prior[i] += 1.0 if "employers" in audience else 0.0
+        elif personal and not set(resource.audience) & OPEN_AUDIENCE:
+            matched = set(resource.audience) & personal
+            prior[i] += max(c.weight for c in cues if set(c.audience) & matched) if matched else -1.0
+    return prior
 
 
 # ---------------------------------------------------------------- spelling

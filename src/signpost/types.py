@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 Confidentiality = Literal[True, False, "unknown"]
 Mode = Literal["dense", "lexical", "hybrid"]
+#: How much the text suggests the writer's own life is at risk: the urgent-help box, a calm line, or nothing.
+Risk = Literal["urgent", "concern", "none"]
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 
 #: The kinds of need a resource meets (corpus ``topics``) and a text can express, with their labels.
@@ -111,16 +113,23 @@ class SearchResponse:
 
     query: str
     results: tuple[Hit, ...]
-    crisis: bool
+    risk: Risk
     confident: bool
     truncated: bool = False
     cues: tuple[str, ...] = field(default=())
-    needs: tuple[str, ...] = field(default=())  # topic keys (``TOPICS``), in the order the text raises them
+    needs: tuple[str, ...] = field(default=())  # topic keys (``TOPICS``), most likely first
+    starting_points: tuple[str, ...] = field(default=())  # resource ids offered when not confident
+
+    @property
+    def crisis(self) -> bool:
+        """The urgent-help box comes first."""
+        return self.risk == "urgent"
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract for one query."""
-        return {
+        out: dict[str, Any] = {
             "query": self.query,
+            "risk": self.risk,
             "crisis": self.crisis,
             "confident": self.confident,
             "truncated": self.truncated,
@@ -128,3 +137,6 @@ class SearchResponse:
             "needs": list(self.needs),
             "results": [hit.to_dict() for hit in self.results],
         }
+        if not self.confident:
+            out["starting_points"] = list(self.starting_points)
+        return out

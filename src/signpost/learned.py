@@ -1,0 +1,159 @@
+"""The learned layer: every judgement Signpost learns from ``training/`` (risk, scope, needs, which
+resource fits), trained together at build time and stored beside the index as plain arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from signpost import learn, ranker, safety
+from signpost.embed import Encoder
+from signpost.training import Labelled, TrainingSet
+from signpost.types import TOPICS, Resource
+
+#: At most this share of in-scope situations may be called out of scope in cross-validation.
+SCOPE_FALSE_FLAGS = 0.025
+#: A need is named when its calibrated probability reaches this.
+NEED_THRESHOLD = 0.5
+SCOPE_C = 8.0
+NEEDS_C = 1.0
+
+#: Text to signals: the query vectors, the retrieval scores (0..1) and the eligibility prior per resource.
+Signals = Callable[[Sequence[str]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The trained judgements; ``resource_ids`` fixes the column order of the ranker's outputs."""
+
+    resource_ids: tuple[str, ...]
+    features: learn.TextFeatures
+    risk: safety.RiskModel
+    scope: learn.Linear
+    scope_threshold: float
+    needs: learn.Linear
+    topics: tuple[str, ...]
+    ranker: learn.Linear
+    fusion: ranker.Fusion
+    report: dict[str, Any] = field(default_factory=dict)  # the build's cross-validation, grouped by writer
+
+    def in_scope(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Per row, whether the text is something Signpost should answer."""
+        return self.scope.proba(self.features.transform(texts, vectors))[:, 0] >= self.scope_threshold
+
+    def named_needs(self, vectors: np.ndarray) -> list[tuple[str, ...]]:
+        """Per row, the kinds of need (``TOPICS`` keys) the text expresses, most likely first."""
+        proba = self.needs.proba(vectors)
+        return [
+            tuple(self.topics[j] for j in np.argsort(-row, kind="stable") if row[j] >= NEED_THRESHOLD) for row in proba
+        ]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "features.idf": self.features.idf,
+            **self.risk.model.arrays("risk"),
+            **self.scope.arrays("scope"),
+            **self.needs.arrays("needs"),
+            **self.ranker.arrays("ranker"),
+        }
+
+    def info(self) -> dict[str, Any]:
+        """What the manifest records to rebuild this object from ``arrays()``."""
+        return {
+            "resource_ids": list(self.resource_ids),
+            "risk_thresholds": {"concern": self.risk.concern, "urgent": self.risk.urgent},
+            "scope_threshold": self.scope_threshold,
+            "topics": list(self.topics),
+            "fusion": {"learned": self.fusion.learned, "prior": self.fusion.prior},
+        }
+
+    @classmethod
+    def restore(cls, arrays: dict[str, np.ndarray], info: dict[str, Any]) -> Learned:
+        thresholds = info["risk_thresholds"]
+        features = learn.TextFeatures(arrays["features.idf"])
+        return cls(
+            resource_ids=tuple(info["resource_ids"]),
+            features=features,
+            risk=safety.RiskModel(
+                features, learn.Linear.from_arrays(arrays, "risk"), thresholds["concern"], thresholds["urgent"]
+            ),
+            scope=learn.Linear.from_arrays(arrays, "scope"),
+            scope_threshold=float(info["scope_threshold"]),
+            needs=learn.Linear.from_arrays(arrays, "needs"),
+            topics=tuple(info["topics"]),
+            ranker=learn.Linear.from_arrays(arrays, "ranker"),
+            fusion=ranker.Fusion(**info["fusion"]),
+            report=info.get("cv", {}),
+        )
+
+
+def train(
+    resources: Sequence[Resource], data: TrainingSet, signals: Signals, encoder: Encoder
+) -> tuple[Learned, dict[str, Any]]:
+    """Train every judgement; return it with the cross-validation report (grouped by writer)."""
+    ids = tuple(r.id for r in resources)
+    scope_examples = data.scope_examples()
+    features = learn.TextFeatures.fit([e.text for e in (*data.crisis, *scope_examples)])
+
+    crisis_vectors, _, _ = signals([e.text for e in data.crisis])
+    pieces = [(i, piece) for i, e in enumerate(data.crisis) for piece in safety.segments(e.text)[1:]]
+    piece_vectors = encoder.encode([p for _, p in pieces]) if pieces else crisis_vectors[:0]
+    risk, risk_report = safety.train_risk(
+        data.crisis,
+        features,
+        crisis_vectors,
+        [p for _, p in pieces] + [e.text for e in data.crisis],
+        np.vstack([piece_vectors, crisis_vectors]),
+        np.array([i for i, _ in pieces] + list(range(len(data.crisis))), dtype=int),
+    )
+
+    scope_vectors, _, _ = signals([e.text for e in data.scope])
+    situation_vectors, retrieval, eligibility = signals([s.text for s in data.situations])
+    scope_x = features.transform([e.text for e in scope_examples], np.vstack([scope_vectors, situation_vectors]))
+    scope, scope_threshold, scope_report = _train_scope(scope_examples, scope_x)
+
+    topics = tuple(TOPICS)
+    by_id = {r.id: r for r in resources}
+    in_scope = [i for i, s in enumerate(data.situations) if s.relevant]
+    need_targets = np.array(
+        [
+            [any(t in by_id[r].topics for r, g in data.situations[i].relevant.items() if g == 2) for t in topics]
+            for i in in_scope
+        ],
+        dtype=float,
+    )
+    needs, _ = learn.calibrated(
+        situation_vectors[in_scope], need_targets, [data.situations[i].writer for i in in_scope], c=NEEDS_C
+    )
+
+    model, fusion, rank_report = ranker.train_ranker(data.situations, situation_vectors, retrieval, eligibility, ids)
+    report = {"risk": risk_report, "scope": scope_report, "ranking": rank_report}
+    return Learned(ids, features, risk, scope, scope_threshold, needs, topics, model, fusion, report), report
+
+
+def _train_scope(examples: Sequence[Labelled], x: sparse.csr_matrix) -> tuple[learn.Linear, float, dict[str, Any]]:
+    """A calibrated in-scope classifier; its threshold lets at most ``SCOPE_FALSE_FLAGS`` of in-scope
+    text through as out of scope (a wrong "no clear match" hides good answers)."""
+    y = np.array([e.positive for e in examples], dtype=float)
+    writers = [e.writer for e in examples]
+    model, oof = learn.calibrated(x, y, writers, c=SCOPE_C)
+    p = oof[:, 0]
+    inside = np.sort(p[y == 1])
+    threshold = float(inside[int(np.floor(SCOPE_FALSE_FLAGS * len(inside)))])
+    report = {
+        "threshold": round(threshold, 6),
+        "in_scope": int((y == 1).sum()),
+        "out_of_scope": int((y == 0).sum()),
+        "in_scope_flagged": round(float((p[y == 1] < threshold).mean()), 4),
+        "out_of_scope_flagged": round(float((p[y == 0] < threshold).mean()), 4),
+        "by_family": {
+            family: round(float((p[[i for i, e in enumerate(examples) if e.family == family]] < threshold).mean()), 4)
+            for family in sorted({e.family for e in examples if not e.positive})
+        },
+    }
+    return model, threshold, report

@@ -1,0 +1,96 @@
+"""The learned layer end to end on the tiny fixtures: trained by the build, stored, refused when stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signpost import IndexNotReadyError, Searcher, Settings
+from signpost.build import build
+from signpost.learn import TextFeatures, fit, platt, sigmoid
+
+
+def _settings(corpus: Path, training: Path | None, index: Path) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=index, training_dir=training)
+
+
+def test_build_trains_stores_and_search_uses_it(
+    tiny_corpus: Path, tiny_training: Path, tmp_path: Path, encoder
+) -> None:
+    settings = _settings(tiny_corpus, tiny_training, tmp_path / "index")
+    result = build(settings, encoder)
+    assert result.built and "learned" in result.manifest
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["training_fingerprint"] and manifest["files"]["learned"].endswith(".npz")
+    assert set(manifest["learned"]["cv"]) == {"risk", "scope", "ranking"}
+    searcher = Searcher.load(settings=settings, encoder=encoder)
+    assert searcher.learned is not None
+    response = searcher.search("can't pay the rent, bailiffs at the door", k=3)
+    assert response.results[0].id == "beta-fund"
+    assert response.risk in ("urgent", "concern", "none")
+    assert not build(settings, encoder).built  # current: nothing to do
+
+
+def test_training_change_is_refused_until_rebuilt(
+    tiny_corpus: Path, tiny_training: Path, tmp_path: Path, encoder
+) -> None:
+    settings = _settings(tiny_corpus, tiny_training, tmp_path / "index")
+    build(settings, encoder)
+    with (tiny_training / "crisis.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"text": "new line", "crisis": False, "family": "f", "writer": "writer-a"}) + "\n")
+    with pytest.raises(IndexNotReadyError, match="training text has changed"):
+        Searcher.load(settings=settings, encoder=encoder)
+    assert build(settings, encoder).built
+    assert Searcher.load(settings=settings, encoder=encoder).learned is not None
+
+
+def test_index_without_learned_layer_is_refused_when_training_exists(
+    tiny_corpus: Path,
+    tiny_training: Path,
+    tmp_path: Path,
+    encoder,
+) -> None:
+    plain = _settings(tiny_corpus, None, tmp_path / "index")
+    build(plain, encoder)
+    assert Searcher.load(settings=plain, encoder=encoder).learned is None  # the general engine alone
+    with pytest.raises(IndexNotReadyError, match="training text differs"):
+        Searcher.load(settings=_settings(tiny_corpus, tiny_training, tmp_path / "index"), encoder=encoder)
+
+
+def test_fit_separates_and_platt_calibrates() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 5))
+    y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    model = fit(x, y, c=1.0)
+    assert ((model.logits(x)[:, 0] > 0) == (y > 0)).mean() > 0.9
+    slope, intercept = platt(model.logits(x), y)
+    p = sigmoid(slope * model.logits(x) + intercept)[:, 0]
+    assert abs(p.mean() - y.mean()) < 0.02  # calibrated: mean probability matches the base rate
+
+
+def test_fit_matches_scikit_learn() -> None:
+    """The joint L-BFGS solves scikit-learn's own objective: same coefficients."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 4))
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0]) + rng.normal(size=300) > 0.5).astype(float)
+    ours = fit(x, y, c=0.5)
+    theirs = LogisticRegression(C=0.5, class_weight="balanced", max_iter=5000, tol=1e-8).fit(x, y)
+    np.testing.assert_allclose(ours.weights[:, 0], theirs.coef_[0], atol=2e-3)
+    assert ours.bias[0] == pytest.approx(theirs.intercept_[0], abs=2e-3)
+
+
+def test_text_features_are_unit_blocks_and_deterministic() -> None:
+    features = TextFeatures.fit(["no thoughts of self-harm", "my patient took an overdose", "kms"])
+    vectors = np.eye(2, 384, dtype=np.float32)
+    x = features.transform(["no thoughts of self-harm", "kms lol"], vectors)
+    assert x.shape == (2, 2 * features.idf.shape[1] + 384)
+    width = features.idf.shape[1]
+    for start in (0, width):
+        block = x[:, start : start + width].toarray()
+        np.testing.assert_allclose(np.linalg.norm(block, axis=1), 1.0, atol=1e-6)
+    assert (features.transform(["kms lol"], vectors[:1]) != x[1]).nnz == 0
