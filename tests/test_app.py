@@ -73,9 +73,9 @@ def test_query_gives_result_cards() -> None:
 
 
 def test_several_needs_are_grouped() -> None:
-    at = ask("drinking too much every night and now behind on rent")
+    at = ask("drinking too much, debts piling up and a letter from the GMC")
     titles = headings(find(at))
-    assert "Alcohol or drugs" in titles and "Money worries" in titles
+    assert "Alcohol or drugs" in titles and "GMC, complaints and legal processes" in titles
     assert titles.index("Alcohol or drugs") < titles.index("Money worries")
 
 
@@ -105,11 +105,20 @@ def test_example_button_runs_a_search() -> None:
 
 
 def test_crisis_query_shows_urgent_box_before_results() -> None:
-    at = ask("I can't go on anymore, I've been thinking about ending my life")
+    at = ask("I can't go on, I want to end my life tonight")
     assert errors(at), "the urgent-help box is missing"
     for needle in ("999", "116 123", "111", "85258"):
         assert needle in errors(at)[0]
     assert "#### " in text_of(find(at))
+    assert not any(present.CONCERN_LINE == i.value for i in find(at).info)
+
+
+def test_need_help_now_stays_open_after_urgent_help_was_shown() -> None:
+    at = start()
+    assert not at.expander[0].proto.expanded
+    at = ask("I can't go on, I want to end my life tonight", at)
+    at = ask("how do I apply for less than full time training", at)
+    assert at.expander[0].label == "Need help now?" and at.expander[0].proto.expanded
 
 
 def test_clear_empties_text_and_results() -> None:
@@ -131,7 +140,15 @@ def test_out_of_scope_says_so_and_offers_starting_points() -> None:
     at = ask("I'm a patient and want to complain about my GP surgery")
     tab = find(at)
     assert tab.warning and "Nothing in our list is a clear match" in tab.warning[0].value
-    assert "#### NHS Practitioner Health" in text_of(tab)
+    assert "#### NHS Practitioner Health" in text_of(tab)  # no nation given: England's service is offered
+
+
+def test_starting_points_never_offer_england_only_help_elsewhere() -> None:
+    at = start()
+    at.sidebar.multiselect[0].select("Scotland")
+    at = ask("I'm a patient and want to complain about my GP surgery", at)
+    tab = find(at)
+    assert tab.warning and "NHS Practitioner Health" not in text_of(tab) and "#### DocHealth" in text_of(tab)
 
 
 def test_long_text_is_cut_with_a_visible_note() -> None:

@@ -8,8 +8,12 @@ import pytest
 
 from e2e import ROOT, ask, launch_chromium, serve_app
 
+from signpost import present
+
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
+#: Worry without a plain statement of intent: the committed model rates it "concern" (tests/test_safety.py).
+CONCERN_TEXT = "some days I wonder if everyone would cope fine without me"
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +56,26 @@ def test_typing_a_problem_shows_the_expected_resources(server: str, page) -> Non
 
 
 def test_crisis_text_shows_urgent_box_above_results(server: str, page) -> None:
-    ask(page, server, "everyone would be better off without me")
+    ask(page, server, "I can't go on, I want to end my life tonight")
     urgent = page.locator("text=Samaritans: call 116 123 >> visible=true").first  # not the collapsed "Need help now?"
     urgent.wait_for(timeout=60_000)
     first_card = page.get_by_text("Why this was suggested").first
     first_card.wait_for(timeout=60_000)
     assert urgent.bounding_box()["y"] < first_card.bounding_box()["y"]
+    assert not page.get_by_text(present.CONCERN_LINE).is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "crisis.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "calm_line"),
+    [(CONCERN_TEXT, True), ("how do I apply for less than full time training", False)],
+)
+def test_concern_shows_the_calm_line_and_none_shows_neither(server: str, page, text: str, calm_line: bool) -> None:
+    ask(page, server, text)
+    page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
+    assert page.get_by_text(present.CONCERN_LINE).is_visible() is calm_line
+    assert not page.locator("text=Samaritans: call 116 123 >> visible=true").count()  # never the urgent box
 
 
 def test_ctrl_enter_submits(server: str, page) -> None:

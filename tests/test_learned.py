@@ -25,7 +25,7 @@ def test_build_trains_stores_and_search_uses_it(
     assert result.built and "learned" in result.manifest
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["training_fingerprint"] and manifest["files"]["learned"].endswith(".npz")
-    assert set(manifest["learned"]["cv"]) == {"risk", "scope", "ranking"}
+    assert set(manifest["learned"]["cv"]) == {"risk", "scope", "needs", "ranking"}
     searcher = Searcher.load(settings=settings, encoder=encoder)
     assert searcher.learned is not None
     response = searcher.search("can't pay the rent, bailiffs at the door", k=3)

@@ -90,3 +90,8 @@ def test_segments_are_whole_text_then_sentences_and_windows() -> None:
     long = " ".join(f"w{i}" for i in range(200))
     windows = segments(long)[1:]
     assert all(len(w.split()) <= 40 for w in windows) and windows[-1].endswith("w199")
+
+
+def test_worry_without_a_plain_statement_is_a_concern(searcher) -> None:
+    """The middle level: the calm line, not the urgent box (the browser test shows it on the page)."""
+    assert searcher.search("some days I wonder if everyone would cope fine without me").risk == "concern"

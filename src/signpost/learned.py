@@ -18,8 +18,8 @@ from signpost.types import TOPICS, Resource
 
 #: At most this share of in-scope situations may be called out of scope in cross-validation.
 SCOPE_FALSE_FLAGS = 0.025
-#: A need is named when its calibrated probability reaches this.
-NEED_THRESHOLD = 0.5
+#: Candidate thresholds for naming a need; the one with the best cross-validated micro-F1 is kept.
+NEED_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.91, 0.05))
 SCOPE_C = 8.0
 NEEDS_C = 1.0
 
@@ -37,6 +37,7 @@ class Learned:
     scope: learn.Linear
     scope_threshold: float
     needs: learn.Linear
+    need_threshold: float
     topics: tuple[str, ...]
     ranker: learn.Linear
     fusion: ranker.Fusion
@@ -50,7 +51,8 @@ class Learned:
         """Per row, the kinds of need (``TOPICS`` keys) the text expresses, most likely first."""
         proba = self.needs.proba(vectors)
         return [
-            tuple(self.topics[j] for j in np.argsort(-row, kind="stable") if row[j] >= NEED_THRESHOLD) for row in proba
+            tuple(self.topics[j] for j in np.argsort(-row, kind="stable") if row[j] >= self.need_threshold)
+            for row in proba
         ]
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -69,6 +71,7 @@ class Learned:
             "risk_thresholds": {"concern": self.risk.concern, "urgent": self.risk.urgent},
             "scope_threshold": self.scope_threshold,
             "topics": list(self.topics),
+            "need_threshold": self.need_threshold,
             "fusion": {"learned": self.fusion.learned, "prior": self.fusion.prior},
         }
 
@@ -85,6 +88,7 @@ class Learned:
             scope=learn.Linear.from_arrays(arrays, "scope"),
             scope_threshold=float(info["scope_threshold"]),
             needs=learn.Linear.from_arrays(arrays, "needs"),
+            need_threshold=float(info["need_threshold"]),
             topics=tuple(info["topics"]),
             ranker=learn.Linear.from_arrays(arrays, "ranker"),
             fusion=ranker.Fusion(**info["fusion"]),
@@ -127,13 +131,23 @@ def train(
         ],
         dtype=float,
     )
-    needs, _ = learn.calibrated(
+    needs, need_oof = learn.calibrated(
         situation_vectors[in_scope], need_targets, [data.situations[i].writer for i in in_scope], c=NEEDS_C
+    )
+    need_threshold, need_f1 = max(
+        ((t, _micro_f1(need_oof >= t, need_targets > 0)) for t in NEED_THRESHOLDS), key=lambda x: x[1]
     )
 
     model, fusion, rank_report = ranker.train_ranker(data.situations, situation_vectors, retrieval, eligibility, ids)
-    report = {"risk": risk_report, "scope": scope_report, "ranking": rank_report}
-    return Learned(ids, features, risk, scope, scope_threshold, needs, topics, model, fusion, report), report
+    needs_report = {"threshold": need_threshold, "micro_f1": round(need_f1, 4)}
+    report = {"risk": risk_report, "scope": scope_report, "needs": needs_report, "ranking": rank_report}
+    learned = Learned(ids, features, risk, scope, scope_threshold, needs, need_threshold, topics, model, fusion, report)
+    return learned, report
+
+
+def _micro_f1(predicted: np.ndarray, actual: np.ndarray) -> float:
+    hits = float((predicted & actual).sum())
+    return 2 * hits / max(float(predicted.sum() + actual.sum()), 1.0)
 
 
 def _train_scope(examples: Sequence[Labelled], x: sparse.csr_matrix) -> tuple[learn.Linear, float, dict[str, Any]]:

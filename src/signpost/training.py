@@ -16,6 +16,9 @@ from typing import Any
 from signpost.errors import SignpostError
 
 CRISIS_FILE, SCOPE_FILE, QUERIES_FILE = "crisis.jsonl", "scope.jsonl", "queries.jsonl"
+#: The learned layer's shape, part of the fingerprint: bump it when what training produces changes,
+#: so an index trained by older code is refused and rebuilt rather than half understood.
+LAYER_FORMAT = 2
 
 
 class TrainingError(SignpostError):
@@ -61,7 +64,7 @@ def load_training(directory: Path, resource_ids: Collection[str]) -> TrainingSet
     """Read ``crisis.jsonl``, ``scope.jsonl`` and ``queries.jsonl`` from ``directory``, validating every line."""
     directory = Path(directory)
     known = frozenset(resource_ids)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"layer {LAYER_FORMAT}".encode())
     sets: dict[str, list[Any]] = {}
     for name, parse in (
         (CRISIS_FILE, lambda row, fail: _labelled(row, "crisis", fail)),
@@ -80,7 +83,7 @@ def load_training(directory: Path, resource_ids: Collection[str]) -> TrainingSet
 
 def training_fingerprint(directory: Path) -> str:
     """The fingerprint ``load_training`` would give, without parsing (for the stale-index check)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"layer {LAYER_FORMAT}".encode())
     for name in (CRISIS_FILE, SCOPE_FILE, QUERIES_FILE):
         path = Path(directory) / name
         try:
