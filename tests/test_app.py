@@ -110,7 +110,7 @@ def test_crisis_query_shows_urgent_box_before_results() -> None:
     for needle in ("999", "116 123", "111", "85258"):
         assert needle in errors(at)[0]
     assert "#### " in text_of(find(at))
-    assert not any(present.CONCERN_LINE == i.value for i in find(at).info)
+    assert not any(i.value == present.CONCERN_LINE for i in find(at).info)
 
 
 def test_need_help_now_stays_open_after_urgent_help_was_shown() -> None:

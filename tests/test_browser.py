@@ -7,7 +7,6 @@ import itertools
 import pytest
 
 from e2e import ROOT, ask, launch_chromium, serve_app
-
 from signpost import present
 
 pytestmark = pytest.mark.browser
