@@ -83,15 +83,18 @@ def test_bad_corpus_is_one_line_error(tmp_path: Path, tiny_corpus: Path) -> None
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
-def test_build_then_search_another_corpus(tmp_path: Path, tiny_corpus: Path) -> None:
+def test_build_then_search_another_corpus(tmp_path: Path, tiny_corpus: Path, tiny_training: Path) -> None:
     index = tmp_path / "index"
-    first = run("build", "--corpus", str(tiny_corpus), "--index", str(index))
-    assert first.returncode == 0 and b"index built: 3 resources" in first.stdout
-    again = run("build", "--corpus", str(tiny_corpus), "--index", str(index))
+    wrong = run("build", "--corpus", str(tiny_corpus), "--index", str(index))  # the repository's training text
+    assert wrong.returncode == 1 and b"is not a resource id in the corpus" in wrong.stderr
+    first = run("build", "--corpus", str(tiny_corpus), "--index", str(index), "--training", str(tiny_training))
+    assert first.returncode == 0 and b"index built: 3 resources with the learned layer" in first.stdout
+    again = run("build", "--corpus", str(tiny_corpus), "--index", str(index), "--training", str(tiny_training))
     assert b"index up to date" in again.stdout
-    found = run("search", "--json", "--corpus", str(tiny_corpus), "--index", str(index), "behind on rent")
+    where = ["--corpus", str(tiny_corpus), "--index", str(index), "--training", str(tiny_training)]
+    found = run("search", "--json", *where, "behind on rent")
     assert json.loads(found.stdout)["results"][0]["id"] == "beta-fund"
     edited = tiny_corpus / "alpha-helpline.yaml"
     edited.write_text(edited.read_text().replace("anxiety before shifts", "panic attacks"))
-    stale = run("search", "--corpus", str(tiny_corpus), "--index", str(index), "panic")
+    stale = run("search", *where, "panic")
     assert stale.returncode == 1 and b"corpus has changed since the index was built" in stale.stderr

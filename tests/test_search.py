@@ -78,7 +78,7 @@ def test_crisis_and_confidence_flags(searcher) -> None:
     [
         ("how do I renew my passport", True),
         ("how do I renew my passport, I live in Glasgow", False),
-        ("best pizza in Cardiff", False),
+        ("where can I buy a cheap sofa in Swansea", False),
     ],
 )
 def test_starting_points_follow_the_nation(searcher, query: str, england_only: bool) -> None:
@@ -116,7 +116,7 @@ def test_modes_differ_but_share_the_contract(searcher) -> None:
     ],
 )
 def test_every_need_gets_a_resource_in_the_top_results(searcher, query: str, topics: set[str]) -> None:
-    response = searcher.search(query, k=len(topics))
+    response = searcher.search(query, k=5)
     assert set(response.needs) >= topics
     covered = {topic for hit in response.results for topic in hit.resource.topics}
     assert covered >= topics

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default hybrid)")
     search.add_argument("--corpus", type=Path, help="corpus folder")
     search.add_argument("--index", type=Path, help="index folder")
+    search.add_argument("--training", type=Path, help="training text the index was built with")
 
     evaluate = commands.add_parser("eval", help="score the engine on graded cases or a BEIR data set")
     evaluate.add_argument("cases", nargs="?", type=Path, help="a JSON-lines case file (qid, query, relevant, tags)")
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="one JSON object per mode per line")
     evaluate.add_argument("--corpus", type=Path, help="corpus folder")
     evaluate.add_argument("--index", type=Path, help="index folder")
+    evaluate.add_argument("--training", type=Path, help="training text the index was built with")
     bench = commands.add_parser("bench", help="measure latency, throughput, cold start, build, memory and scale")
     bench.add_argument("--quick", action="store_true", help="every figure, on small inputs (seconds, for tests)")
     bench.add_argument("--json", action="store_true", help="one JSON object instead of the table")

@@ -213,7 +213,8 @@ class Searcher:
         for row, query in enumerate(understood):
             mine = np.vstack([vectors[row : row + 1], piece_vectors[owners == row]])
             risk, _ = self.learned.risk.assess(safety.segments(query.text), mine)
-            judged.append(_Judged(risk, risk != "none" or bool(in_scope[row]), needs[row]))
+            # Urgent text is always answered; a calm-line "concern" does not overrule the scope check.
+            judged.append(_Judged(risk, risk == "urgent" or bool(in_scope[row]), needs[row]))
         return judged
 
     def _spelling(self) -> triage.Speller:
