@@ -11,8 +11,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from signpost.types import OPEN_AUDIENCE, Resource
 
@@ -36,50 +38,13 @@ def clean(text: str, limit: int) -> tuple[str, bool]:
     return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut), True
 
 
+#: The word lists behind these rules live in a data file, so adding a place or an acronym is an edit
+#: to data, not to code.
+_DATA = yaml.safe_load((Path(__file__).parent / "data" / "situation.yaml").read_text(encoding="utf-8"))
+
 #: Jargon and slang a doctor types, with the words the corpus uses; appended to the query so
 #: both the embedding and BM25 see them. Keys are matched as whole words, case-insensitively.
-EXPANSIONS: dict[str, str] = {
-    r"ltft": "less than full time training, part-time flexible working",
-    r"ftp|f2p": "fitness to practise",
-    r"mpts": "Medical Practitioners Tribunal Service hearing",
-    r"arcp": "annual review of competence progression in training",
-    r"tpd": "training programme director",
-    r"es": "educational supervisor",
-    r"cs": "clinical supervisor",
-    r"oh|ohs": "occupational health",
-    r"ftsu|ftsug": "Freedom to Speak Up Guardian, raising concerns",
-    r"gosw": "Guardian of safe working hours",
-    r"mdo|mdu|mps|mddus": "medical defence organisation, medico-legal support",
-    r"sas": "specialty and specialist doctor",
-    r"mhps": "Maintaining High Professional Standards disciplinary investigation",
-    r"pas?": "programmed activities in a job plan",
-    r"a ?& ?e|ed|em": "emergency medicine, emergency department",
-    r"icu|itu|hdu": "intensive care medicine",
-    r"o ?& ?g|obs (?:and|&) gynae|obs ?gyn(?:ae)?": "obstetrics and gynaecology",
-    r"paeds|peds": "paediatrics, paediatrician",
-    r"psych": "psychiatry",
-    r"gp": "general practitioner",
-    r"gps": "general practitioners",
-    r"reg": "registrar",
-    r"f1|fy1|f2|fy2": "foundation doctor in training",
-    r"(?:st|ct|imt|acct|gpst|str)\d": "specialty trainee doctor in training",
-    r"sho": "junior doctor",
-    r"mrcp|mrcs|frca|mrcog|mrcpch|mrcpsych|mrcgp|fcem|frcem": "royal college membership exam",
-    r"cct": "certificate of completion of training",
-    r"oop[etrc]?": "time out of training",
-    r"aa": "Alcoholics Anonymous 12-step recovery",
-    r"benzos?": "benzodiazepine drug dependence",
-    r"coke": "cocaine",
-    r"on the sauce|boozing|booze|hammered|pissed every night": "drinking too much alcohol",
-    r"skint|broke|brassic": "no money, financial hardship",
-    r"knackered|shattered|running on empty": "exhausted and fatigued",
-    r"fed up|gutted": "low mood",
-    r"betting|bookies|slots|casino": "gambling",
-    r"bailiffs?": "debt",
-    r"whistle-?blow(?:ing|er)?": "raising concerns, speaking up",
-    r"med student|medic student": "medical student",
-    r"lgbtq?\+?|queer|gay|lesbian|bisexual|trans|transgender|non-binary": "LGBT",
-}
+EXPANSIONS: dict[str, str] = {row["pattern"]: row["words"] for row in _DATA["expansions"]}
 _EXPANSION_PATTERNS = [(re.compile(rf"(?<![\w&])(?:{key})(?![\w&])", re.I), value) for key, value in EXPANSIONS.items()]
 
 
@@ -102,84 +67,14 @@ class Cue:
     weight: float = 1.0  # how much eligibility it proves: "in training" covers most doctors, "a GP" few
 
 
-_NATION_CUES: tuple[tuple[str, str, str], ...] = (
-    ("Northern Ireland", "in Northern Ireland", r"northern ireland|belfast|derry|londonderry|nimdta|\bni\b"),
-    ("Ireland", "in Ireland", r"(?<!northern )ireland|(?<!northern )irish|dublin|cork|galway|limerick|\bhse\b|rcpi"),
-    ("Wales", "in Wales", r"wales|welsh|cardiff|swansea|newport|wrexham|bangor|aberystwyth|heiw|cymru"),
-    ("Scotland", "in Scotland", r"scotland|scottish|glasgow|edinburgh|aberdeen|dundee|inverness|\bnes\b"),
+_CUE_TABLE = [
+    (Cue(row["label"], nations=(row["nation"],)), re.compile(row["pattern"], re.I)) for row in _DATA["nations"]
+] + [
     (
-        "England",
-        "in England",
-        r"england|english trust|london|manchester|birmingham|leeds|liverpool|sheffield|bristol|newcastle|nottingham|"
-        r"leicester|oxford|cambridge|southampton|brighton|\bnhse\b",
-    ),
-)
-_ROLE_CUES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    (
-        "a GP",
-        ("GPs",),
-        r"\bgps?\b|general practi\w+|gp partner|partner at (?:the|my|our) (?:surgery|practice)|senior partner",
-    ),
-    ("a surgeon", ("surgeons", "surgical teams"), r"surg(?:eon|ical|ery)\b|mrcs|orthopaedic|ortho\b|urolog|vascular"),
-    ("an anaesthetist", ("anaesthetists",), r"anaesth\w*|anesth\w*|frca"),
-    (
-        "in emergency medicine",
-        ("emergency medicine doctors",),
-        r"\ba ?& ?e\b|\bed\b|emergency (?:medicine|department)|\bem\b|rcem",
-    ),
-    ("in intensive care", ("intensive care doctors",), r"\bicu\b|\bitu\b|intensive care|critical care"),
-    (
-        "in obstetrics and gynaecology",
-        ("obstetricians and gynaecologists",),
-        r"\bo ?& ?g\b|obs (?:and|&) gynae|obstetric\w*|gynae\w*|midwi\w*|labour ward",
-    ),
-    ("in paediatrics", ("paediatricians",), r"paed\w*|pediatric\w*|child health|neonat\w*"),
-    ("in psychiatry", ("psychiatrists",), r"psychiatr\w*|\bpsych\b|rcpsych"),
-    ("a physician", ("physicians",), r"physician|mrcp|\bimt\b|medical registrar|general medicine"),
-    (
-        "in pharmaceutical medicine",
-        ("pharmaceutical physicians",),
-        r"pharmaceutical|pharma\b|clinical trials?|trial data",
-    ),
-    (
-        "in training",
-        ("doctors in training", "foundation doctors"),
-        r"trainee|training|\bf[y]?[12]\b|foundation|\b(?:st|ct|imt|gpst|str)\d|registrar|\breg\b|\bsho\b|junior doctor|resident doctor|arcp",
-    ),
-    (
-        "a medical student",
-        ("medical students",),
-        r"medical student|med student|medical school|\bmedic\b|final year|student",
-    ),
-    ("retired", ("retired doctors",), r"retir\w*|pension"),
-    ("a dentist", ("dentists",), r"dentist|dental"),
-    (
-        "LGBT",
-        ("LGBT doctors",),
-        r"lgbt\w*|\bgay\b|lesbian|bisexual|\btrans\b|transgender|non-binary|queer|misgender\w*",
-    ),
-    (
-        "a family member",
-        ("families",),
-        r"my (?:husband|wife|partner|son|daughter|dad|father|mum|mother) (?:is|was) a (?:doctor|gp|consultant|surgeon)|widow\w*|"
-        r"(?:husband|wife|partner) (?:was|is) a (?:hospital )?(?:doctor|consultant|gp|surgeon)",
-    ),
-    (
-        "an employer",
-        ("employers",),
-        r"our (?:\w+ )?(?:trust|department|hospital|staff|doctors|consultants|team|practice)|as an employer|medical director and|"
-        r"frameworks? for employers|support (?:our|my) staff|as a (?:department|team|trust|organisation)",
-    ),
-    # Someone asking for a colleague: no resource is closed to them, but the answer should say so.
-    (
-        "asking about a colleague",
-        (),
-        r"(?:my|a) colleague|(?:my|a) friend (?:at work|who is a doctor)|someone on my team",
-    ),
-)
-_CUE_TABLE = [(Cue(label, nations=(nation,)), re.compile(pattern, re.I)) for nation, label, pattern in _NATION_CUES] + [
-    (Cue(label, audience=audience, weight=0.5 if label == "in training" else 1.0), re.compile(pattern, re.I))
-    for label, audience, pattern in _ROLE_CUES
+        Cue(row["label"], audience=tuple(row["audience"]), weight=row.get("weight", 1.0)),
+        re.compile(row["pattern"], re.I),
+    )
+    for row in _DATA["roles"]
 ]
 
 
