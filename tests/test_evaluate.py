@@ -57,7 +57,7 @@ def test_dev_set_floors(searcher, shared: Path) -> None:
     assert report["crisis_caught"] >= 0.75
     assert report["urgent_false_alarms"] <= 1
     assert report["out_of_scope_flagged"] >= 0.80
-    assert report["in_scope_flagged"] <= 0.04
+    assert report["in_scope_flagged"] <= 0.05
 
 
 def test_each_layer_earns_its_place(searcher, shared: Path) -> None:

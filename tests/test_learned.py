@@ -94,3 +94,10 @@ def test_text_features_are_unit_blocks_and_deterministic() -> None:
         block = x[:, start : start + width].toarray()
         np.testing.assert_allclose(np.linalg.norm(block, axis=1), 1.0, atol=1e-6)
     assert (features.transform(["kms lol"], vectors[1:]) != x[1]).nnz == 0
+
+
+def test_text_with_no_words_still_gets_features() -> None:
+    """A segment of punctuation only has character n-grams but no word: its word block stays empty."""
+    features = TextFeatures.fit(["a few words", "more words here"])
+    x = features.transform(["words", "!!!"], np.zeros((2, 384), dtype=np.float32))
+    assert x.shape[0] == 2 and np.isfinite(x.data).all()

@@ -8,6 +8,7 @@ blurs: "no thoughts of", "my patient", "kms", a misspelling.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -147,7 +148,9 @@ def calibrated(
 CHAR_NGRAMS, WORD_NGRAMS, HASH_FEATURES = (2, 5), (1, 3), 2**17
 
 
+@functools.cache
 def _hashers() -> tuple[object, object]:
+    """Built once: they are stateless, and constructing them per query cost more than using them."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     common = {"n_features": HASH_FEATURES, "alternate_sign": False, "norm": None, "lowercase": True}
@@ -172,11 +175,11 @@ class TextFeatures:
 
     def transform(self, texts: Sequence[str], vectors: np.ndarray) -> sparse.csr_matrix:
         """``[char TF-IDF | word TF-IDF | embedding]``, each block of unit length."""
-        from sklearn.preprocessing import normalize
-
         blocks = []
         for hasher, idf in zip(_hashers(), self.idf, strict=True):
-            counts = hasher.transform(texts).astype(np.float64)
-            counts.data = 1 + np.log(counts.data)
-            blocks.append(normalize(counts.multiply(idf).tocsr()))
+            tfidf = hasher.transform(texts).tocsr().astype(np.float64)
+            tfidf.data = (1 + np.log(tfidf.data)) * idf[tfidf.indices]
+            norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+            tfidf.data /= np.repeat(np.where(norms > 0, norms, 1.0), np.diff(tfidf.indptr))
+            blocks.append(tfidf)
         return sparse.hstack([*blocks, sparse.csr_matrix(vectors)], format="csr")

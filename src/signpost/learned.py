@@ -43,9 +43,16 @@ class Learned:
     fusion: ranker.Fusion
     report: dict[str, Any] = field(default_factory=dict)  # the build's cross-validation, grouped by writer
 
-    def in_scope(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Per row, whether the text is something Signpost should answer."""
-        return self.scope.proba(self.features.transform(texts, vectors))[:, 0] >= self.scope_threshold
+    def judge(
+        self, texts: Sequence[str], vectors: np.ndarray, pieces: Sequence[tuple[int, str]], piece_vectors: np.ndarray
+    ) -> list[tuple[safety.Risk, bool]]:
+        """Per text, its risk level and whether it is in scope. ``pieces`` are the texts' further
+        segments, as (row, text) with their vectors; one featurisation serves both judgements."""
+        features = self.features.transform([*texts, *(p for _, p in pieces)], np.vstack([vectors, piece_vectors]))
+        owners = np.array([*range(len(texts)), *(row for row, _ in pieces)], dtype=int)
+        risks = self.risk.assess(texts, features, owners)
+        in_scope = self.scope.proba(features[: len(texts)])[:, 0] >= self.scope_threshold
+        return list(zip(risks, in_scope.tolist(), strict=True))
 
     def named_needs(self, vectors: np.ndarray) -> list[tuple[str, ...]]:
         """Per row, the kinds of need (``TOPICS`` keys) the text expresses, most likely first."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from scipy import sparse
 
 from signpost import learn
 from signpost.training import Labelled
@@ -91,11 +92,14 @@ class RiskModel:
     concern: float
     urgent: float
 
-    def assess(self, pieces: Sequence[str], vectors: np.ndarray) -> tuple[Risk, float]:
-        """The level for a text given its ``segments`` (whole text first) and their vectors, and the
-        highest segment probability."""
-        probability = float(self.model.proba(self.features.transform(pieces, vectors)).max())
-        return level(probability, unmistakable(pieces[0]), self.concern, self.urgent), probability
+    def assess(self, texts: Sequence[str], features: sparse.csr_matrix, owners: np.ndarray) -> list[Risk]:
+        """The level of each text, given the features of its ``segments``: rows ``owners == i`` hold
+        text ``i``'s segments (whole text included); its highest segment probability counts."""
+        peak = np.zeros(len(texts))
+        np.maximum.at(peak, owners, self.model.proba(features)[:, 0])
+        return [
+            level(float(p), unmistakable(text), self.concern, self.urgent) for p, text in zip(peak, texts, strict=True)
+        ]
 
 
 def level(probability: float, rule: bool, concern: float, urgent: float) -> Risk:

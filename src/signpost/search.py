@@ -149,7 +149,7 @@ class Searcher:
         retrieval = hybrid_scores(
             dense, self.collection.lexical.scores([q.augmented for q in understood]), mode, self.tuning
         )
-        judged = self._judge(understood, vectors, encoded[len(understood) :], [row for row, _ in pieces], dense)
+        judged = self._judge(understood, vectors, encoded[len(understood) :], pieces, dense)
         scores, probabilities = retrieval, None
         if self.learned is not None and self.tuning.understand:
             probabilities = self.learned.ranker.proba(vectors)
@@ -192,7 +192,7 @@ class Searcher:
         understood: Sequence[_Query],
         vectors: np.ndarray,
         piece_vectors: np.ndarray,
-        piece_rows: Sequence[int],
+        pieces: Sequence[tuple[int, str]],
         dense: np.ndarray,
     ) -> list[_Judged]:
         """Risk, scope and needs per query: learned when the index carries the learned layer, else the
@@ -206,16 +206,10 @@ class Searcher:
                 )
                 for row, q in enumerate(understood)
             ]
-        owners = np.asarray(piece_rows, dtype=int)
-        in_scope = self.learned.in_scope([q.augmented for q in understood], vectors)
         needs = self.learned.named_needs(vectors)
-        judged = []
-        for row, query in enumerate(understood):
-            mine = np.vstack([vectors[row : row + 1], piece_vectors[owners == row]])
-            risk, _ = self.learned.risk.assess(safety.segments(query.text), mine)
-            # Urgent text is always answered; a calm-line "concern" does not overrule the scope check.
-            judged.append(_Judged(risk, risk == "urgent" or bool(in_scope[row]), needs[row]))
-        return judged
+        judged = self.learned.judge([q.text for q in understood], vectors, pieces, piece_vectors)
+        # Urgent text is always answered; a calm-line "concern" does not overrule the scope check.
+        return [_Judged(risk, risk == "urgent" or in_scope, needs[row]) for row, (risk, in_scope) in enumerate(judged)]
 
     def _spelling(self) -> triage.Speller:
         """Built on first use: it needs the model's tokenizer vocabulary."""
