@@ -14,7 +14,7 @@ from scipy import sparse
 from signpost import learn, ranker, safety
 from signpost.embed import Encoder
 from signpost.training import Labelled, TrainingSet
-from signpost.types import TOPICS, Resource
+from signpost.types import TOPICS, Resource, Risk
 
 #: At most this share of in-scope situations may be called out of scope in cross-validation.
 SCOPE_FALSE_FLAGS = 0.025
@@ -45,7 +45,7 @@ class Learned:
 
     def judge(
         self, texts: Sequence[str], vectors: np.ndarray, pieces: Sequence[tuple[int, str]], piece_vectors: np.ndarray
-    ) -> list[tuple[safety.Risk, bool]]:
+    ) -> list[tuple[Risk, bool]]:
         """Per text, its risk level and whether it is in scope. ``pieces`` are the texts' further
         segments, as (row, text) with their vectors; one featurisation serves both judgements."""
         features = self.features.transform([*texts, *(p for _, p in pieces)], np.vstack([vectors, piece_vectors]))
@@ -85,12 +85,11 @@ class Learned:
     @classmethod
     def restore(cls, arrays: dict[str, np.ndarray], info: dict[str, Any]) -> Learned:
         thresholds = info["risk_thresholds"]
-        features = learn.TextFeatures(arrays["features.idf"])
         return cls(
             resource_ids=tuple(info["resource_ids"]),
-            features=features,
+            features=learn.TextFeatures(arrays["features.idf"]),
             risk=safety.RiskModel(
-                features, learn.Linear.from_arrays(arrays, "risk"), thresholds["concern"], thresholds["urgent"]
+                learn.Linear.from_arrays(arrays, "risk"), thresholds["concern"], thresholds["urgent"]
             ),
             scope=learn.Linear.from_arrays(arrays, "scope"),
             scope_threshold=float(info["scope_threshold"]),

@@ -13,15 +13,14 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from signpost import learn
 from signpost.training import Labelled
-
-Risk = Literal["urgent", "concern", "none"]
+from signpost.types import Risk
 
 #: Sentence ends, line breaks, and long unpunctuated runs cut into overlapping windows of words.
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -87,7 +86,6 @@ def unmistakable(text: str) -> bool:
 class RiskModel:
     """A calibrated classifier of at-risk text and the two thresholds chosen for it."""
 
-    features: learn.TextFeatures
     model: learn.Linear
     concern: float
     urgent: float
@@ -132,7 +130,7 @@ def train_risk(
     final = learn.fit(x, y, c=C)
     model = learn.Linear(final.weights, final.bias, slope, intercept)
     report = risk_report(examples, peak, rules, concern, urgent)
-    return RiskModel(features, model, concern, urgent), {"concern": concern, "urgent": urgent, **report}
+    return RiskModel(model, concern, urgent), {"concern": concern, "urgent": urgent, **report}
 
 
 def choose_thresholds(peak: np.ndarray, at_risk: np.ndarray, rules: np.ndarray) -> tuple[float, float]:

@@ -145,16 +145,12 @@ class Searcher:
             pieces = []
         encoded = self.encoder.encode([q.augmented for q in understood] + [p for _, p in pieces])
         vectors = encoded[: len(understood)]
-        dense, phrases = dense_signal(self.collection, vectors, self.tuning.phrase_share)
-        retrieval = hybrid_scores(
-            dense, self.collection.lexical.scores([q.augmented for q in understood]), mode, self.tuning
-        )
+        dense, phrases, retrieval = self._retrieve(understood, vectors, mode)
         judged = self._judge(understood, vectors, encoded[len(understood) :], pieces, dense)
         scores, probabilities = retrieval, None
         if self.learned is not None and self.tuning.understand:
             probabilities = self.learned.ranker.proba(vectors)
-            prior = np.array([triage.eligibility(self.resources, q.cues) for q in understood])
-            scores = self.learned.fusion.combine(probabilities, fusion.minmax(retrieval), prior)
+            scores = self.learned.fusion.combine(probabilities, fusion.minmax(retrieval), self._prior(understood))
         if filters is not None:
             scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
         return [
@@ -170,11 +166,20 @@ class Searcher:
         vector, its retrieval scores scaled to 0..1, and its eligibility prior per resource."""
         understood = [self._understand(text) for text in texts]
         vectors = self.encoder.encode([q.augmented for q in understood])
-        dense, _ = dense_signal(self.collection, vectors, self.tuning.phrase_share)
+        _, _, retrieval = self._retrieve(understood, vectors, "hybrid")
+        return vectors, fusion.minmax(retrieval), self._prior(understood)
+
+    def _retrieve(
+        self, understood: Sequence[_Query], vectors: np.ndarray, mode: Mode
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dense scores, phrase scores and the mode's retrieval scores, ``(queries, resources)`` each."""
+        dense, phrases = dense_signal(self.collection, vectors, self.tuning.phrase_share)
         lexical = self.collection.lexical.scores([q.augmented for q in understood])
-        retrieval = fusion.minmax(hybrid_scores(dense, lexical, "hybrid", self.tuning))
-        prior = np.array([triage.eligibility(self.resources, q.cues) for q in understood])
-        return vectors, retrieval, prior
+        return dense, phrases, hybrid_scores(dense, lexical, mode, self.tuning)
+
+    def _prior(self, understood: Sequence[_Query]) -> np.ndarray:
+        """The eligibility prior from each query's situation cues, ``(queries, resources)``."""
+        return np.array([triage.eligibility(self.resources, q.cues) for q in understood])
 
     def _understand(self, raw: str) -> _Query:
         """Clean the text, correct spelling, expand jargon, find the situation cues."""
