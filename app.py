@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from signpost import Filters, Hit, Searcher, SearchResponse, Settings, SignpostError, present
-from signpost.corpus import AUDIENCES, KINDS, NATIONS
+from signpost.types import AUDIENCES, KINDS, NATIONS
 
 st.set_page_config(page_title="Signpost: support for doctors", layout="centered")
 log = logging.getLogger("signpost.app")
@@ -29,8 +29,9 @@ def clear() -> None:
     st.session_state.asked = None
 
 
-def urgent_box() -> None:
-    st.error(f"**{present.URGENT_TITLE}**\n\n" + "\n".join(f"- {line}" for line in present.URGENT_HELP))
+def urgent_box(lines: tuple[str, ...]) -> None:
+    st.error(f"**{present.URGENT_TITLE}**\n\n" + "\n".join(f"- {line}" for line in lines))
+    st.caption(present.DIRECTORY_NOTE)
 
 
 def card(hit: Hit) -> None:
@@ -42,19 +43,18 @@ def card(hit: Hit) -> None:
         st.write(resource.summary)
         if hit.reasons:
             st.markdown("**Why this was suggested**\n" + "\n".join(f"- {reason}" for reason in hit.reasons))
-        st.markdown(f"**Who it is for:** {present.audience_text(resource)}")
-        if resource.eligibility:
-            st.markdown(f"**Check first:** {resource.eligibility}")
-        st.markdown(f"**{present.confidentiality_text(resource)}**")
-        if resource.contact:
-            st.markdown(f"**Phone:** {resource.contact}")
+        for label, text in present.facts(resource):
+            if label == "Phone" and (link := present.phone_link(text)):
+                st.markdown(f"**Phone:** [{text}]({link})")
+            elif label != "Website":  # the website is the button below
+                st.markdown(f"**{label}:** {text}")
         if resource.url:
             st.link_button(f"Visit the {resource.name} website", resource.url)
 
 
 def answer(searcher: Searcher, response: SearchResponse) -> None:
     if response.risk == "urgent":
-        urgent_box()
+        urgent_box(response.urgent_help)
         st.session_state.urgent_shown = True  # "Need help now?" stays open for the rest of the session
     elif response.risk == "concern":
         st.info(present.CONCERN_LINE)
@@ -132,7 +132,7 @@ st.write(
     "and Signpost suggests the organisations and people best placed to help."
 )
 with st.expander("Need help now?", expanded=st.session_state.get("urgent_shown", False)):
-    urgent_box()
+    urgent_box(present.urgent_help(filters.nations))
 
 # One view at a time (not tabs): a search then renders only its results, not all 57 records as well.
 view = st.radio("View", ["Find support", "Browse all resources"], horizontal=True, label_visibility="collapsed")

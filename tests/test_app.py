@@ -56,7 +56,7 @@ def headings(block) -> list[str]:
 def test_first_view_has_form_examples_privacy_and_help_now() -> None:
     at = start()
     assert at.text_area(key="query").label == "What's going on?"
-    assert any("never stored or logged" in c.value for c in at.caption)
+    assert any("never saved to disk or logged" in c.value for c in at.caption)
     assert {b.label for b in at.button} >= {"Find support", "Clear", *present.EXAMPLES}
     assert not errors(at)
     help_now = at.expander[0]
@@ -111,6 +111,23 @@ def test_crisis_query_shows_urgent_box_before_results() -> None:
         assert needle in errors(at)[0]
     assert "#### " in text_of(find(at))
     assert not any(i.value == present.CONCERN_LINE for i in find(at).info)
+
+
+def test_urgent_help_follows_the_nation_and_says_what_signpost_is_not() -> None:
+    at = ask("GP in Derry, I've written letters to my kids and I'm going to end my life tonight")
+    box = errors(at)[0]
+    assert box.index("Lifeline on 0808 808 8000") < box.index("Samaritans")  # Northern Ireland's route first
+    assert any(c.value == present.DIRECTORY_NOTE for c in at.main.caption)
+
+
+def test_cards_show_caveats_limits_and_a_phone_link() -> None:
+    at = ask("my manager referred me to occupational health and I'm worried what they'll tell her")
+    text = text_of(find(at))
+    assert "**Confidentiality:** Confidential, with limits: reports fitness for work" in text
+    at = ask("I'm being investigated by the GMC and I can't sleep")
+    text = text_of(find(at))
+    assert "**Phone:** [020 7383 6707 (first contact Monday to Friday, 9am to 5pm)](tel:02073836707)" in text
+    assert "**Good to know:** Commissioned by the GMC" in text
 
 
 def test_need_help_now_stays_open_after_urgent_help_was_shown() -> None:

@@ -59,13 +59,18 @@ def _edit(corpus: Path, name: str, change) -> None:
     [
         (lambda d: d.pop("summary"), "summary", "missing"),
         (lambda d: d.update(colour="blue"), "colour", "unknown field"),
-        (lambda d: d.update(helps_with="debts"), "helps_with", "must be a non-empty list"),
-        (lambda d: d.update(helps_with=[]), "helps_with", "must be a non-empty list"),
-        (lambda d: d.update(helps_with=["debts", 3]), "helps_with", "every item must be non-empty text"),
-        (lambda d: d.update(name=42), "name", "must be non-empty text"),
-        (lambda d: d.update(confidential="maybe"), "confidential", "true, false or unknown"),
+        (lambda d: d.update(helps_with="debts"), "helps_with", "must be a list of text, got str"),
+        (lambda d: d.update(helps_with=[]), "helps_with", "must not be empty"),
+        (lambda d: d.update(helps_with=["debts", 3]), "helps_with", "item 2: must be text, got int"),
+        (lambda d: d.update(helps_with=["debts", "  "]), "helps_with", "item 2: must be non-empty text"),
+        (lambda d: d.update(name=42), "name", "must be text"),
+        (lambda d: d.update(confidential="maybe"), "confidential", "'maybe' is not one of: 'yes', 'yes, with limits'"),
         (lambda d: d.update(nations=["Atlantis"]), "nations", "'Atlantis' is not one of"),
         (lambda d: d.update(kind="therapy dog"), "kind", "'therapy dog' is not one of"),
+        (lambda d: d.update(reviewed="last year"), "reviewed", "must be a date (YYYY-MM-DD)"),
+        (lambda d: d.pop("sources"), "sources", "missing"),
+        (lambda d: d.update(confidential="yes, with limits"), "confidential", "confidentiality_limits is given"),
+        (lambda d: d.update(confidentiality_limits="tells HR"), "confidential", "exactly when confidential is"),
     ],
 )
 def test_malformed_record_names_file_record_and_field(tiny_corpus: Path, change, field: str, problem: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,11 @@ from signpost.types import Hit, Resource, Risk, SearchResponse
 
 
 def _resource(rid: str) -> Resource:
-    return Resource(rid, rid, "p", "s", "d", ("h",), ("all doctors",), ("UK-wide",), "helpline", ("money",), "unknown")
+    return Resource(
+        id=rid, name=rid, provider="p", summary="s", description="d", helps_with=("h",), audience=("all doctors",),
+        nations=("UK-wide",), kind="helpline", topics=("money",), confidential="unknown",
+        reviewed=date(2026, 11, 1), sources=("tests",),
+    )  # fmt: skip
 
 
 def _response(ids: list[str], *, risk: Risk = "none", confident: bool = True) -> SearchResponse:

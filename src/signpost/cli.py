@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signpost.config import Settings
 from signpost.errors import QueryError, SignpostError
-from signpost.types import MODES, SearchResponse
+from signpost.types import AUDIENCES, KINDS, MODES, NATIONS, Filters, SearchResponse
 
 if TYPE_CHECKING:
     from signpost.search import Searcher
@@ -22,6 +24,9 @@ _EXAMPLES = """\
 Examples:
   signpost build
   signpost search "ST4 in Cardiff, drinking too much and behind on rent"
+  signpost search --nation Scotland --kind helpline "can't stop gambling"
+  signpost show nhs-practitioner-health
+  signpost check
   printf 'LTFT application\\nGMC referral\\n' | signpost search --json -
   signpost eval ../shared/eval/dev.jsonl --by-tag
   signpost eval --crisis crisis-cases.jsonl
@@ -56,6 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--corpus", type=Path, help="corpus folder")
     search.add_argument("--index", type=Path, help="index folder")
     search.add_argument("--training", type=Path, help="training text the index was built with")
+    _filter_arguments(search)
+
+    show = commands.add_parser("show", help="one resource's full record: who it is for, contact, caveats")
+    show.add_argument("id", help="the resource id (as in search --json results)")
+    show.add_argument("--json", action="store_true", help="the whole record as JSON")
+    show.add_argument("--corpus", type=Path, help="corpus folder")
+
+    check = commands.add_parser("check", help="report stale reviews, unconfirmed addresses and phone numbers")
+    check.add_argument("--corpus", type=Path, help="corpus folder (its websites.tsv and phones.tsv are the lists)")
+    check.add_argument("--websites", type=Path, help="confirmed addresses (default: the corpus's websites.tsv)")
+    check.add_argument("--phones", type=Path, help="confirmed phone numbers (default: the corpus's phones.tsv)")
+    check.add_argument("--today", type=date.fromisoformat, help="check as of this date (YYYY-MM-DD)")
+
+    commands.add_parser("schema", help="print the corpus record's JSON Schema (for editors)")
 
     evaluate = commands.add_parser("eval", help="score the engine on graded cases or a BEIR data set")
     evaluate.add_argument("cases", nargs="?", type=Path, help="a JSON-lines case file (qid, query, relevant, tags)")
@@ -84,6 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The app's sidebar filters, each repeatable."""
+    places = [nation for nation in NATIONS if nation != "UK-wide"]
+    parser.add_argument(
+        "--nation", action="append", choices=places, metavar="NATION", help=f"one of: {', '.join(places)}"
+    )
+    parser.add_argument("--audience", action="append", choices=AUDIENCES, metavar="AUDIENCE", help="e.g. 'GPs'")
+    parser.add_argument("--kind", action="append", choices=KINDS, metavar="KIND", help="e.g. helpline")
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    chosen = [frozenset(getattr(args, name) or ()) for name in ("nation", "audience", "kind")]
+    return Filters(*chosen) if any(chosen) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; user errors are one line on stderr and exit status 1."""
     args = _parser().parse_args(argv)
@@ -102,7 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         training_dir=getattr(args, "training", None),
     )
     try:
-        return {"build": _build, "search": _search, "eval": _eval, "bench": _bench}[args.command](args, settings)
+        commands = {"build": _build, "search": _search, "show": _show, "check": _check, "schema": _schema}
+        commands |= {"eval": _eval, "bench": _bench}
+        return commands[args.command](args, settings)
     except SignpostError as exc:
         print(f"signpost: error: {exc}", file=sys.stderr)
         return 1
@@ -143,7 +179,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
     searcher = Searcher.load(settings=settings)
     if args.query != "-":
-        _print_responses(searcher.search_many([args.query], args.k, mode=args.mode), args.json)
+        _print_responses(searcher.search_many([args.query], args.k, mode=args.mode, filters=_filters(args)), args.json)
         return 0
     failed, batch = 0, []
     for query in _queries("-"):
@@ -160,14 +196,14 @@ def _answer_batch(searcher: Searcher, batch: list[str], args: argparse.Namespace
     """Answer a batch in one call; if a line has nothing to search, answer the rest one by one so
     no other line is lost, and report that line in its place. Returns how many lines failed."""
     try:
-        _print_responses(searcher.search_many(batch, args.k, mode=args.mode), args.json)
+        _print_responses(searcher.search_many(batch, args.k, mode=args.mode, filters=_filters(args)), args.json)
         return 0
     except QueryError:
         pass
     failed = 0
     for query in batch:
         try:
-            _print_responses([searcher.search(query, args.k, mode=args.mode)], args.json)
+            _print_responses([searcher.search(query, args.k, mode=args.mode, filters=_filters(args))], args.json)
         except QueryError as exc:
             failed += 1
             if args.json:
@@ -185,8 +221,9 @@ def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
             continue
         if response.risk == "urgent":
             print(f"!! {present.URGENT_TITLE}")
-            for line in present.URGENT_HELP:
+            for line in response.urgent_help:
                 print(f"!!   {line}")
+            print(f"!! {present.DIRECTORY_NOTE}")
         elif response.risk == "concern":
             print(present.CONCERN_LINE)
         if not response.confident:
@@ -197,9 +234,51 @@ def _print_responses(responses: list[SearchResponse], as_json: bool) -> None:
             print(f"   {hit.resource.summary}")
             for reason in hit.reasons:
                 print(f"   - {reason}")
-            if hit.resource.url:
-                print(f"   {hit.resource.url}")
+            for label, text in present.facts(hit.resource):
+                print(f"   {label}: {text}")
         print()
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    """One record, read from the corpus alone: no index or model is needed to read the facts."""
+    from signpost import present
+    from signpost.corpus import load_corpus
+
+    resources = {resource.id: resource for resource in load_corpus(settings.corpus_dir)}
+    if args.id not in resources:
+        close = difflib.get_close_matches(args.id, resources, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise SignpostError(f"no resource with id '{args.id}'{hint}")
+    resource = resources[args.id]
+    if args.json:
+        print(json.dumps(resource.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{resource.name} ({resource.provider})\n{resource.summary}\n\n{resource.description}\n")
+    for label, text in present.facts(resource):
+        print(f"{label}: {text}")
+    print(f"Reviewed: {resource.reviewed}; sources: {'; '.join(resource.sources)}")
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost.check import PHONES_FILE, WEBSITES_FILE, check
+    from signpost.corpus import load_corpus
+
+    resources = load_corpus(settings.corpus_dir)
+    websites = args.websites or settings.corpus_dir / WEBSITES_FILE
+    phones = args.phones or settings.corpus_dir / PHONES_FILE
+    problems = check(resources, websites, phones, today=args.today)
+    for problem in problems:
+        print(problem)
+    print(f"{len(resources)} records checked: {len(problems) or 'no'} problem{'s' * (len(problems) != 1)}")
+    return 1 if problems else 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost.types import Resource
+
+    print(json.dumps(Resource.model_json_schema(), indent=2))
+    return 0
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

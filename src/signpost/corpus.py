@@ -7,47 +7,15 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from signpost.errors import CorpusError
-from signpost.types import TOPICS, Resource
+from signpost.types import AUDIENCES, KINDS, NATIONS, Resource
 
-NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Ireland", "UK-wide")
-AUDIENCES = (
-    "all doctors", "doctors in training", "foundation doctors", "medical students", "GPs",
-    "surgeons", "surgical teams", "anaesthetists", "emergency medicine doctors",
-    "intensive care doctors", "obstetricians and gynaecologists", "paediatricians", "physicians",
-    "psychiatrists", "pharmaceutical physicians", "dentists", "families", "employers",
-    "retired doctors", "LGBT doctors", "BMA members", "healthcare staff",
-)  # fmt: skip
-KINDS = (
-    "local role", "helpline", "counselling/therapy", "mental health service", "addiction service",
-    "peer support", "financial help", "advice and representation", "training support",
-    "guidance web resource", "campaign", "report for employers",
-)  # fmt: skip
+__all__ = ["AUDIENCES", "KINDS", "NATIONS", "document_text", "fingerprint", "load_corpus"]
 
-_TEXT, _TEXTS = "text", "list of text"
-#: field -> (shape, required, allowed values or None)
-_SCHEMA: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {
-    "id": (_TEXT, True, None),
-    "name": (_TEXT, True, None),
-    "provider": (_TEXT, True, None),
-    "summary": (_TEXT, True, None),
-    "description": (_TEXT, True, None),
-    "helps_with": (_TEXTS, True, None),
-    "audience": (_TEXTS, True, AUDIENCES),
-    "nations": (_TEXTS, True, NATIONS),
-    "kind": (_TEXT, True, KINDS),
-    "topics": (_TEXTS, True, tuple(TOPICS)),
-    "confidential": ("confidentiality", True, None),
-    "url": (_TEXT, False, None),
-    "aliases": (_TEXTS, False, None),
-    "eligibility": (_TEXT, False, None),
-    "contact": (_TEXT, False, None),
-    "note": (_TEXT, False, None),
-}
 CATALOGUE_FILE = "catalogue.tsv"
 
 
@@ -100,45 +68,43 @@ def parse_record(path: Path, catalogue: Iterable[str]) -> Resource:
     if not isinstance(data, dict):
         raise CorpusError(f"{path}: a record must be a mapping of field: value")
     record = str(data.get("id", path.stem))
-
-    def fail(field: str, problem: str) -> CorpusError:
-        return CorpusError(f"{path}: record '{record}': field '{field}': {problem}")
-
-    for field in data:
-        if field not in _SCHEMA:
-            raise fail(str(field), f"unknown field (allowed: {', '.join(_SCHEMA)})")
-    values: dict[str, Any] = {}
-    for field, (shape, required, allowed) in _SCHEMA.items():
-        if field not in data or data[field] is None:
-            if required:
-                raise fail(field, "missing")
-            continue
-        values[field] = _check_value(data[field], shape, allowed, lambda problem, f=field: fail(f, problem))
-    if values["id"] not in set(catalogue):
-        raise fail("id", "not in the catalogue (catalogue.tsv)")
-    return Resource(**values)
+    try:
+        resource = Resource.model_validate(data)
+    except ValidationError as exc:
+        raise CorpusError(f"{path}: record '{record}': {_first_problem(exc)}") from exc
+    if resource.id not in set(catalogue):
+        raise CorpusError(f"{path}: record '{record}': field 'id': not in the catalogue (catalogue.tsv)")
+    return resource
 
 
-def _check_value(value: Any, shape: str, allowed: tuple[str, ...] | None, fail: Any) -> Any:
-    """Type-check one field value; tuples for lists so a ``Resource`` stays hashable and immutable."""
-    if shape == "confidentiality":
-        if value is True or value is False or value == "unknown":
-            return value
-        raise fail("must be true, false or unknown")
-    if shape == _TEXT:
-        if not isinstance(value, str) or not value.strip():
-            raise fail(f"must be non-empty text, got {type(value).__name__}")
-        if allowed is not None and value not in allowed:
-            raise fail(f"'{value}' is not one of: {', '.join(allowed)}")
-        return " ".join(value.split())
-    if not isinstance(value, list) or not value:
-        raise fail(f"must be a non-empty list of text, got {type(value).__name__}")
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise fail(f"every item must be non-empty text, got {item!r}")
-        if allowed is not None and item not in allowed:
-            raise fail(f"'{item}' is not one of: {', '.join(allowed)}")
-    return tuple(" ".join(item.split()) for item in value)
+#: Pydantic's words for a shape, in a corpus editor's words (YAML has lists, not tuples).
+_SHAPES = {
+    "tuple_type": "must be a list of text",
+    "too_short": "must not be empty",
+    "string_type": "must be text",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+}
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The schema's first complaint as "field 'x': what is wrong", in words a corpus editor can act on."""
+    errors = exc.errors(include_url=False)
+    # A misspelt field name is both unknown and leaves a required one missing: the typo is the cause.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    field, where = (str(error["loc"][0]), error["loc"][1:]) if error["loc"] else ("confidential", ())
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        message = "missing"
+    elif kind == "extra_forbidden":
+        message = f"unknown field (allowed: {', '.join(Resource.model_fields)})"
+    elif kind == "literal_error":
+        message = f"{value!r} is not one of: {error['msg'].removeprefix('Input should be ')}"
+    elif kind in _SHAPES:
+        message = f"{_SHAPES[kind]}, got {type(value).__name__} {value!r}"[:200]
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return f"field '{field}': " + (f"item {where[0] + 1}: " if where else "") + message
 
 
 def document_text(resource: Resource) -> str:

@@ -2,43 +2,68 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from signpost.types import TOPICS, Filters, Hit, Resource, SearchResponse
+from signpost.types import NATIONS, TOPICS, Filters, Hit, Resource, SearchResponse
 
 if TYPE_CHECKING:
     from signpost.triage import Cue
 
 URGENT_TITLE = "If you might act on thoughts of ending your life, get help now"
-URGENT_HELP: tuple[str, ...] = (
-    "Call 999 or go to A&E if your life is at risk right now.",
-    "Samaritans: call 116 123, free, any time, day or night.",
-    "NHS 111: in England choose the mental health option; in Wales call 111 and press 2; "
-    "in Scotland call NHS 24 on 111.",
-    "Shout: text SHOUT to 85258 for text support, any time.",
-)
+EMERGENCY = "Call 999 or go to A&E if your life is at risk right now."
+SAMARITANS = "Samaritans: call 116 123, free, any time, day or night."
+SHOUT = "Shout: text SHOUT to 85258 for text support, any time."
+#: Each nation's own urgent mental-health route (shared/reviews/anchors-services.md, section 5.1).
+#: Breathing Space (Scotland) is left out until its current hours can be stated.
+NATION_ROUTES: dict[str, str] = {
+    "England": "In England: call NHS 111 and choose the mental health option.",
+    "Wales": "In Wales: call 111 and press 2.",
+    "Scotland": "In Scotland: call NHS 24 on 111.",
+    "Northern Ireland": "In Northern Ireland: call Lifeline on 0808 808 8000, free, any time.",
+}
+#: Offered only when the text or a filter says Ireland: its emergency numbers (HSE), and Samaritans there.
+IRELAND_ROUTE = "In Ireland: call 112 or 999 in an emergency; Samaritans answer on 116 123 there too, free."
+#: Every doctor line says it of itself; so must a directory (anchors-services.md, section 5.2).
+DIRECTORY_NOTE = "Signpost is a directory, not a crisis service: nobody here reads what you type or can send help."
 #: The calm line for ``risk == "concern"``: the same numbers, offered, not pressed.
 CONCERN_LINE = (
     "If any of this includes thoughts of ending your life, you can talk to someone now: "
     "Samaritans on 116 123 (free, any time), or text SHOUT to 85258. In an emergency call 999."
 )
-PRIVACY_NOTE = "Your words are processed on this server only to find matches. They are never stored or logged."
+PRIVACY_NOTE = "Your words are used on this server only to find matches. They are never saved to disk or logged."
 NO_MATCH = (
     "Nothing in our list is a clear match for that. These are good general starting points, "
     "or try describing the problem in different words."
 )
-#: Open to every doctor in the UK, first; then the England-only service, offered only where it can help.
+#: Open to every doctor in the UK, first; then a nation's own service, offered only where it can help.
 GENERAL_STARTING_POINTS: tuple[str, ...] = ("bma-wellbeing-services", "dochealth")
-ENGLAND_STARTING_POINT = "nhs-practitioner-health"
+NATION_STARTING_POINTS: dict[str, str] = {"England": "nhs-practitioner-health", "Wales": "canopi"}
 
 
-def starting_points(cues: Sequence[Cue], filters: Filters | None = None) -> tuple[str, ...]:
-    """Where to start when nothing fits clearly; an England-only service only when the doctor did
-    not place themselves (by text or filter) in another nation."""
-    nations = {n for cue in cues for n in cue.nations} | set(filters.nations if filters else ())
-    england = not nations or "England" in nations
-    return GENERAL_STARTING_POINTS + ((ENGLAND_STARTING_POINT,) if england else ())
+def placed_in(cues: Sequence[Cue], filters: Filters | None = None) -> tuple[str, ...]:
+    """The nations the doctor placed themselves in, by a filter or by what they wrote, in a fixed order."""
+    named = {n for cue in cues for n in cue.nations} | set(filters.nations if filters else ())
+    return tuple(n for n in NATIONS if n in named)
+
+
+def urgent_help(nations: Iterable[str] = ()) -> tuple[str, ...]:
+    """The urgent-help lines: emergency first, then the given nations' own routes, then the UK-wide
+    lines, then the other nations' routes (all four UK nations when none is given)."""
+    named = set(nations)
+    given = [n for n in NATIONS if n in named and n != "UK-wide"]
+    own = [IRELAND_ROUTE if n == "Ireland" else NATION_ROUTES[n] for n in given]
+    others = [line for n, line in NATION_ROUTES.items() if n not in given]
+    return (EMERGENCY, *own, SAMARITANS, SHOUT, *others) if own else (EMERGENCY, SAMARITANS, *others, SHOUT)
+
+
+def starting_points(nations: Sequence[str]) -> tuple[str, ...]:
+    """Where to start when nothing fits clearly: UK-wide services, then the given nations' own; a
+    single-nation service (NHS Practitioner Health is England's) only when the doctor did not place
+    themselves in another nation."""
+    places = nations or ("England",)
+    return GENERAL_STARTING_POINTS + tuple(NATION_STARTING_POINTS[n] for n in places if n in NATION_STARTING_POINTS)
 
 
 def audience_text(resource: Resource) -> str:
@@ -48,10 +73,33 @@ def audience_text(resource: Resource) -> str:
 
 
 def confidentiality_text(resource: Resource) -> str:
-    """Plain wording for the ``confidential`` field, never overstating it."""
-    return {True: "Confidential", False: "Not a contact service (published guidance)"}.get(
-        resource.confidential, "Confidentiality not stated: ask when you make contact"
-    )
+    """The ``confidential`` fact in plain words, with its limit when it has one; never more than the facts say."""
+    if resource.confidential == "yes, with limits":
+        return f"Confidential, with limits: {resource.confidentiality_limits}"
+    return {
+        "yes": "Confidential",
+        "no": "Not confidential",
+        "not a contact service": "Not a contact service (published information)",
+    }.get(resource.confidential, "Confidentiality not stated: ask when you make contact")
+
+
+def facts(resource: Resource) -> list[tuple[str, str]]:
+    """What a doctor checks before making contact, as (label, text) in reading order: who it is for,
+    limits, confidentiality, phone, website and the caveat ("Good to know"). The app's cards, the
+    CLI's results and ``signpost show`` all read this one list."""
+    rows = [("Who it is for", audience_text(resource))]
+    rows += [("Check first", resource.eligibility)] if resource.eligibility else []
+    rows.append(("Confidentiality", confidentiality_text(resource)))
+    rows += [("Phone", resource.contact)] if resource.contact else []
+    rows += [("Website", resource.url)] if resource.url else []
+    rows += [("Good to know", resource.note)] if resource.note else []
+    return rows
+
+
+def phone_link(contact: str) -> str | None:
+    """A ``tel:`` address for the first number in a contact line, so a phone can dial it in one tap."""
+    number = re.search(r"\d[\d ]{5,}\d", contact)
+    return f"tel:{number.group().replace(' ', '')}" if number else None
 
 
 def strength_label(hit: Hit) -> str:

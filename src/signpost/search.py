@@ -251,6 +251,7 @@ class Searcher:
             )
             for i in order
         )
+        nations = present.placed_in(query.cues, filters)
         return SearchResponse(
             query=query.text,
             results=hits,
@@ -259,7 +260,8 @@ class Searcher:
             truncated=query.truncated,
             cues=tuple(cue.label for cue in query.cues),
             needs=judged.needs,
-            starting_points=() if judged.confident else present.starting_points(query.cues, filters),
+            starting_points=() if judged.confident else present.starting_points(nations),
+            urgent_help=present.urgent_help(nations),
         )
 
     def _reasons(self, index: int, query: _Query, phrases: np.ndarray) -> tuple[str, ...]:

@@ -1,11 +1,13 @@
-"""Value objects the library hands out: a corpus ``Resource``, a ranked ``Hit``, a ``SearchResponse``."""
+"""Value objects the library hands out: a corpus ``Resource`` (and its schema), a ranked ``Hit``, a ``SearchResponse``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal
 
-Confidentiality = Literal[True, False, "unknown"]
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
 Mode = Literal["dense", "lexical", "hybrid"]
 #: How much the text suggests the writer's own life is at risk: the urgent-help box, a calm line, or nothing.
 Risk = Literal["urgent", "concern", "none"]
@@ -30,26 +32,75 @@ TOPICS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Resource:
-    """One curated support resource, as validated from ``corpus/<id>.yaml``."""
+NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Ireland", "UK-wide")
+AUDIENCES = (
+    "all doctors", "doctors in training", "foundation doctors", "medical students", "GPs",
+    "surgeons", "surgical teams", "anaesthetists", "emergency medicine doctors",
+    "intensive care doctors", "obstetricians and gynaecologists", "paediatricians", "physicians",
+    "psychiatrists", "pharmaceutical physicians", "dentists", "families", "employers",
+    "retired doctors", "LGBT doctors", "BMA members", "healthcare staff",
+)  # fmt: skip
+KINDS = (
+    "local role", "helpline", "counselling/therapy", "mental health service", "addiction service",
+    "peer support", "financial help", "advice and representation", "training support",
+    "guidance web resource", "campaign", "report for employers",
+)  # fmt: skip
+#: What a doctor can expect of confidentiality, never more than the facts say; "yes, with limits"
+#: carries its limit in one line (``confidentiality_limits``).
+Confidentiality = Literal["yes", "yes, with limits", "no", "not a contact service", "unknown"]
 
-    id: str
-    name: str
-    provider: str
-    summary: str
-    description: str
-    helps_with: tuple[str, ...]
-    audience: tuple[str, ...]
-    nations: tuple[str, ...]
-    kind: str
-    topics: tuple[str, ...]
+
+def _one_line(value: str) -> str:
+    """Folded YAML and stray spaces become one clean line; blank text is refused."""
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must be non-empty text")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_one_line)]
+Texts = Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+class Resource(BaseModel):
+    """One curated support resource, as validated from ``corpus/<id>.yaml`` (corpus/README.md).
+
+    The schema is this model: ``signpost schema`` prints it as JSON Schema for editors, and a
+    malformed record is refused with the file, the record and the field named."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Text
+    name: Text
+    provider: Text
+    summary: Text = Field(description="one line read on a result card")
+    description: Text = Field(description="what it offers, in our own words, from the sources' facts")
+    helps_with: Texts = Field(description="situations it fits, in the words a doctor would use")
+    audience: tuple[Literal[AUDIENCES], ...] = Field(min_length=1)
+    nations: tuple[Literal[NATIONS], ...] = Field(min_length=1)
+    kind: Literal[KINDS]
+    topics: tuple[Literal[tuple(TOPICS)], ...] = Field(min_length=1)
     confidential: Confidentiality
-    url: str | None = None
-    aliases: tuple[str, ...] = ()
-    eligibility: str | None = None
-    contact: str | None = None
-    note: str | None = None
+    confidentiality_limits: Text | None = Field(None, description="the limit, in one line, when 'yes, with limits'")
+    reviewed: date = Field(description="when a person last checked these facts against the sources")
+    sources: Texts = Field(description="the pages (or shared files) the facts rest on")
+    url: Text | None = Field(None, description="only an address ../shared/websites.tsv confirms")
+    aliases: tuple[Text, ...] = ()
+    eligibility: Text | None = Field(None, description="a limit a doctor must know before contacting")
+    contact: Text | None = Field(None, description="a phone line from the confirmed list (corpus/phones.tsv)")
+    note: Text | None = Field(None, description="renamings, closures and changes: shown as 'Good to know'")
+
+    @field_validator("confidential", mode="before")
+    @classmethod
+    def _yaml_yes_no(cls, value: Any) -> Any:
+        """YAML reads a bare ``yes`` or ``no`` as a boolean; take it as the word that was written."""
+        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _limits_go_with_limited(self) -> Resource:
+        if (self.confidential == "yes, with limits") != (self.confidentiality_limits is not None):
+            raise ValueError("confidentiality_limits is given exactly when confidential is 'yes, with limits'")
+        return self
 
     @property
     def is_local_role(self) -> bool:
@@ -57,8 +108,8 @@ class Resource:
         return self.kind == "local role"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready fields, lists for tuples."""
-        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+        """Plain JSON-ready fields: lists for tuples, ISO dates."""
+        return self.model_dump(mode="json")
 
 
 #: Nations that a UK-wide resource covers (Ireland is a separate jurisdiction).
@@ -119,6 +170,7 @@ class SearchResponse:
     cues: tuple[str, ...] = field(default=())
     needs: tuple[str, ...] = field(default=())  # topic keys (``TOPICS``), most likely first
     starting_points: tuple[str, ...] = field(default=())  # resource ids offered when not confident
+    urgent_help: tuple[str, ...] = field(default=())  # the urgent-help lines, in the order for the doctor's nation
 
     @property
     def crisis(self) -> bool:
@@ -137,6 +189,8 @@ class SearchResponse:
             "needs": list(self.needs),
             "results": [hit.to_dict() for hit in self.results],
         }
+        if self.risk != "none":
+            out["urgent_help"] = list(self.urgent_help)
         if not self.confident:
             out["starting_points"] = list(self.starting_points)
         return out
