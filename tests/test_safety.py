@@ -79,17 +79,13 @@ def test_rule_layer_is_clause_scoped(text: str, expected: bool) -> None:
     assert unmistakable(text) is expected
 
 
-def test_segments_are_whole_text_then_sentences_and_windows() -> None:
-    assert segments("one line only") == ["one line only"]
-    parts = segments("First sentence. Second one! Third?")
-    assert parts[0] == "First sentence. Second one! Third?" and parts[1:] == [
-        "First sentence.",
-        "Second one!",
-        "Third?",
-    ]
+def test_segments_are_whole_text_then_overlapping_windows() -> None:
+    assert segments("one line only. Two sentences!") == ["one line only. Two sentences!"]
     long = " ".join(f"w{i}" for i in range(200))
-    windows = segments(long)[1:]
-    assert all(len(w.split()) <= 40 for w in windows) and windows[-1].endswith("w199")
+    parts = segments(long)
+    assert parts[0] == long and parts[1].split()[0] == "w0" and parts[2].split()[0] == "w20"
+    assert all(len(w.split()) <= 40 for w in parts[1:]) and parts[-1].endswith("w199")
+    assert len(segments(" ".join(["word"] * 100_000))) == 48  # bounded, whatever the length
 
 
 def test_worry_without_a_plain_statement_is_a_concern(searcher) -> None:

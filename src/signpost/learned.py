@@ -20,7 +20,7 @@ from signpost.types import TOPICS, Resource, Risk
 SCOPE_FALSE_FLAGS = 0.025
 #: Candidate thresholds for naming a need; the one with the best cross-validated micro-F1 is kept.
 NEED_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.91, 0.05))
-SCOPE_C = 8.0
+SCOPE_C = 32.0  # chosen among 2, 8 and 32 by leave-one-writer-out out-of-scope recall (docs/safety.md)
 NEEDS_C = 1.0
 
 #: Text to signals: the query vectors, the retrieval scores (0..1) and the eligibility prior per resource.
