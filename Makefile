@@ -10,10 +10,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser index run test lint format eval screenshot loadtest bench audit clean
+.PHONY: help install browser index run test lint format eval screenshot loadtest loadtest-api bench audit clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ bench: index ## benchmarks (latency, throughput, cold start, build, memory, 10k-
 
 loadtest: index browser ## 20 browser sessions searching the app for 3 minutes; prints errors and latency
 	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 180
+
+loadtest-api: index ## 50 clients on the HTTP API for 60 s (locust, own server); p95, requests/s; fails on any error
+	$(BIN)/locust -f scripts/locustfile.py --headless --users 50 --spawn-rate 50 --run-time 60s --only-summary
 
 audit: $(STAMP) ## check installed dependencies for known vulnerabilities (needs PyPI's JSON API; fails if any package cannot be checked)
 	$(BIN)/pip install --quiet pip-audit

@@ -68,7 +68,8 @@ def test_clear_needs_find_their_resource_in_the_top_three(searcher, query: str, 
 def test_crisis_and_confidence_flags(searcher) -> None:
     urgent = searcher.search("I want to end my life")
     assert urgent.risk == "urgent" and urgent.crisis and urgent.to_dict()["crisis"] is True
-    assert searcher.search("my patient took an overdose").risk == "none"
+    # At most the calm line for a question about a patient (issue 9: a recall-first threshold does not alarm)
+    assert searcher.search("my patient took an overdose").risk != "urgent"
     outside = searcher.search("how do I renew my passport")
     assert not outside.confident and outside.to_dict()["starting_points"] == list(outside.starting_points)
 

@@ -33,6 +33,7 @@ Examples:
   signpost eval --cv
   signpost eval --beir ../shared/benchmarks/nfcorpus --split test
   signpost bench --beir ../shared/benchmarks/nfcorpus
+  signpost serve --port 8000 --workers 2
 """
 
 
@@ -100,6 +101,27 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     bench.add_argument("--beir", type=Path, help="also time building this BEIR corpus (e.g. NFCorpus)")
     bench.add_argument("--sizes", help="synthetic collection sizes, comma-separated (default 10000,100000,1000000)")
+
+    serve = commands.add_parser("serve", help="the JSON HTTP API (FastAPI on uvicorn); documentation at /docs")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="processes, each loading its own searcher (default 1)")
+    serve.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="requests a minute per client address, in each worker (default 0: off)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let browser pages on this origin call the API; repeatable (default: SIGNPOST_CORS_ORIGINS, comma-separated, else none)",
+    )
+    serve.add_argument("--corpus", type=Path, help="corpus folder")
+    serve.add_argument("--index", type=Path, help="index folder")
+    serve.add_argument("--training", type=Path, help="training text the index was built with")
     return parser
 
 
@@ -137,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         commands = {"build": _build, "search": _search, "show": _show, "check": _check, "schema": _schema}
-        commands |= {"eval": _eval, "bench": _bench}
+        commands |= {"eval": _eval, "bench": _bench, "serve": _serve}
         return commands[args.command](args, settings)
     except SignpostError as exc:
         print(f"signpost: error: {exc}", file=sys.stderr)
@@ -328,6 +350,19 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     sizes = tuple(int(size) for size in args.sizes.split(",")) if args.sizes else ()
     report = bench.run(settings, quick=args.quick, beir=args.beir, sizes=sizes)
     print(bench.to_json(report) if args.json else bench.table(report))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost.api import serve
+
+    if args.workers < 1 or args.rate_limit < 0:
+        raise SignpostError("--workers must be at least 1 and --rate-limit at least 0")
+    listed = os.environ.get("SIGNPOST_CORS_ORIGINS", "").split(",")
+    origins = args.cors_origin or [origin.strip() for origin in listed if origin.strip()]
+    serve(
+        settings, host=args.host, port=args.port, workers=args.workers, cors_origins=origins, rate_limit=args.rate_limit
+    )
     return 0
 
 
