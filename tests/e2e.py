@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,28 +48,36 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: 
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
+        with running(process, f"{url}/_stcore/health", lambda: Path(log.name).read_text(errors="replace"), timeout):
+            yield url
+    finally:
+        log.close()
+        if not keep_log:
+            Path(log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def running(process: subprocess.Popen, health: str, output: Callable[[], str], timeout: float) -> Iterator[None]:
+    """Wait until ``health`` answers 200 (a clear error with the server's output if it dies or takes
+    longer than ``timeout``), then stop the process when the block ends, killing it if it hangs."""
+    try:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                with urllib.request.urlopen(health, timeout=2) as reply:
                     if reply.status == 200:
                         break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    output = Path(log.name).read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"streamlit did not start: {output}") from None
-                time.sleep(0.5)
-        yield url
+                    raise RuntimeError(f"{health} did not come up: {output()[-2000:]}") from None
+                time.sleep(0.3)
+        yield
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
-        if not keep_log:
-            Path(log.name).unlink(missing_ok=True)
 
 
 def launch_chromium(playwright):

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from e2e import free_port
+from e2e import free_port, running
 from signpost.bench import bench_queries
 from signpost.config import MAX_QUERY_CHARS, Settings
 from signpost.corpus import load_corpus
@@ -41,23 +41,8 @@ def serve(log: Path, *args: str) -> Iterator[str]:
             [*SIGNPOST, "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT, env=env
         )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"signpost serve did not start: {log.read_text()[-2000:]}") from None
-                time.sleep(0.2)
+    with running(process, f"{url}/healthz", log.read_text, timeout=120):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
