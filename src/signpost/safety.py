@@ -1,4 +1,4 @@
-"""The crisis gate: is the writer's own life at risk? A learned classifier over every sentence, a small
+"""The crisis gate: is the writer's own life at risk? A learned classifier over the text and its windows, a
 rule layer for unmistakable statements, and three levels: ``urgent``, ``concern``, ``none``.
 
 The classifier scores the whole text and each window of it, and the highest counts: a disclosure at
