@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Loopback only: queries are people's words. `make run HOST=0.0.0.0` serves the network (a deployment).
+HOST ?= 127.0.0.1
 SHARED ?= ../shared
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -33,8 +35,8 @@ browser: ## install Debian's Chromium for the browser tests, when missing
 index: $(STAMP) ## build the index if the corpus or model changed (skips when current)
 	$(BIN)/signpost build
 
-run: index ## set everything up and serve the app on http://localhost:$(PORT)
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+run: index ## set everything up and serve the app on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve the network)
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: index browser ## set everything up and run ruff and the whole test suite
 	$(BIN)/ruff check src tests app.py scripts
