@@ -33,10 +33,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from signpost import __version__
 from signpost.config import Settings
-from signpost.corpus import AUDIENCES, KINDS, NATIONS
 from signpost.errors import QueryError, SignpostError
 from signpost.search import Searcher
-from signpost.types import Filters, SearchResponse
+from signpost.types import AUDIENCES, KINDS, NATIONS, Filters, SearchResponse
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,14 @@ or was never confirmed, which no schema can see.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from signpost import present
-from signpost.errors import CorpusError
+from signpost.corpus import read_table
 from signpost.types import Resource
 
 #: A record whose facts nobody has checked for this long is reported.
@@ -44,12 +43,13 @@ def check(
     websites: Path,
     phones: Path,
     today: date | None = None,
-    urgent_lines: Iterable[str] | None = None,
 ) -> list[Problem]:
     """Every stale review date, unconfirmed address and unconfirmed number, in record order."""
     today = today or date.today()
-    confirmed_urls = {row["id"]: row["url"] for row in _rows(websites, ("id", "url"))}
-    confirmed_numbers = {_digits(row["number"]) for row in _rows(phones, ("number", "service", "source"))}
+    confirmed_urls = {row["id"]: row["url"] for row in read_table(websites, ("id", "url"), "the confirmed list")}
+    confirmed_numbers = {
+        _digits(row["number"]) for row in read_table(phones, ("number", "service", "source"), "the confirmed list")
+    }
     problems: list[Problem] = []
     for resource in resources:
         if today - resource.reviewed > REVIEW_EVERY:
@@ -64,8 +64,7 @@ def check(
             for number in _RECORD_PHONE.findall(getattr(resource, field) or ""):
                 if _digits(number) not in confirmed_numbers:
                     problems.append(Problem(resource.id, field, f"phone number {number} is not in {phones.name}"))
-    lines = present.urgent_help(["Ireland"]) if urgent_lines is None else urgent_lines
-    for line in lines:
+    for line in present.urgent_help(["Ireland"]):  # every route: the four nations' and Ireland's
         for number in _ANY_NUMBER.findall(line):
             if _digits(number) not in confirmed_numbers:
                 problems.append(Problem("urgent help", "line", f"number {number} is not in {phones.name}"))
@@ -74,16 +73,3 @@ def check(
 
 def _digits(number: str) -> str:
     return re.sub(r"\D", "", number)
-
-
-def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    """A tab-separated list with the named columns, or a ``CorpusError`` saying what is wrong with it."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t"))
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read the confirmed list ({exc.strerror})") from exc
-    missing = [column for column in columns if not rows or column not in rows[0]]
-    if missing:
-        raise CorpusError(f"{path}: the confirmed list needs the column(s) {', '.join(missing)}")
-    return rows

@@ -12,9 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from signpost.errors import CorpusError
-from signpost.types import AUDIENCES, KINDS, NATIONS, Resource
-
-__all__ = ["AUDIENCES", "KINDS", "NATIONS", "document_text", "fingerprint", "load_corpus"]
+from signpost.types import Resource
 
 CATALOGUE_FILE = "catalogue.tsv"
 
@@ -45,14 +43,20 @@ def load_corpus(corpus_dir: Path) -> list[Resource]:
 
 def read_catalogue(path: Path) -> tuple[str, ...]:
     """The fixed resource ids (first column of ``catalogue.tsv``; evaluation sets refer to them)."""
+    return tuple(row["id"] for row in read_table(path, ("id",), "the catalogue"))
+
+
+def read_table(path: Path, columns: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """The rows of a tab-separated list with the named columns, or a ``CorpusError`` saying what is wrong."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read the catalogue ({exc.strerror})") from exc
-    if not rows or "id" not in rows[0]:
-        raise CorpusError(f"{path}: the catalogue needs an 'id' column")
-    return tuple(row["id"] for row in rows)
+        raise CorpusError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+    missing = [column for column in columns if not rows or column not in rows[0]]
+    if missing:
+        raise CorpusError(f"{path}: {what} needs the column(s) {', '.join(missing)}")
+    return rows
 
 
 def parse_record(path: Path, catalogue: Iterable[str]) -> Resource:
