@@ -36,7 +36,7 @@ index: $(STAMP) ## build the index if the corpus or model changed (skips when cu
 	$(BIN)/signpost build
 
 run: index ## set everything up and serve the app on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve the network)
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(BIN)/signpost app --host $(HOST) --port $(PORT)
 
 test: index browser ## set everything up and run ruff and the whole test suite
 	$(BIN)/ruff check src tests app.py scripts
@@ -61,8 +61,8 @@ screenshot: index browser ## refresh docs/screenshot.png from a real browser
 bench: index ## benchmarks (latency, throughput, cold start, build, memory, 10k-1M scale); several minutes
 	$(BIN)/signpost bench --beir $(SHARED)/benchmarks/nfcorpus
 
-loadtest: index browser ## 20 browser sessions searching the app for 3 minutes; prints errors and latency
-	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 180
+loadtest: index browser ## first search, warm searches in Chromium, then 20 sessions for 2 minutes: latency, errors, server CPU
+	$(BIN)/python scripts/loadtest.py --sessions 20 --seconds 120
 
 loadtest-api: index ## 50 clients on the HTTP API for 60 s (locust, own server); p95, requests/s; fails on any error
 	$(BIN)/locust -f scripts/locustfile.py --headless --users 50 --spawn-rate 50 --run-time 60s --only-summary

@@ -15,10 +15,10 @@ QUESTION = "ST4 in Cardiff, drinking too much and behind on rent"
 
 
 def main(target: str) -> None:
-    with serve_app() as url, sync_playwright() as playwright:
+    with serve_app() as app, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1100, "height": 1500})
-        ask(page, url, QUESTION)
+        ask(page, app.url, QUESTION)
         page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=target, full_page=False)

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +33,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class App:
+    """A running app server: where to reach it, its process id (for CPU figures) and its log file."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
 @contextmanager
-def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: bool = False) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; yields its URL once healthy, stops it after.
+def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: bool = False) -> Iterator[App]:
+    """`signpost app` (Streamlit, its search engine loaded at start) on a free loopback port; yields it
+    once healthy, stops it after.
 
     The server's output goes to a log file in the temp folder (a pipe nobody reads could fill and
     stall the server); ``keep_log`` leaves it there for the privacy test to search.
@@ -42,18 +56,17 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: 
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="signpost-streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "signpost", "app", "--headless", "--port", str(port)],
         cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    app = App(f"http://127.0.0.1:{port}", process.pid, Path(log.name))
     try:
-        with running(process, f"{url}/_stcore/health", lambda: Path(log.name).read_text(errors="replace"), timeout):
-            yield url
+        with running(process, f"{app.url}/_stcore/health", app.output, timeout):
+            yield app
     finally:
         log.close()
         if not keep_log:
-            Path(log.name).unlink(missing_ok=True)
+            app.log.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -48,10 +48,10 @@ def test_marker_query_leaves_no_trace(searcher) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    with serve_app(keep_log=True) as url, sync_playwright() as playwright:  # the real app, typed in a real browser
+    with serve_app(keep_log=True) as app, sync_playwright() as playwright:  # the real app, typed in a real browser
         browser = launch_chromium(playwright)
         page = browser.new_page()
-        ask(page, url, text)
+        ask(page, app.url, text)
         page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
         browser.close()
     control = Path(tempfile.gettempdir()) / f"signpost-control-{uuid.uuid4().hex}.txt"

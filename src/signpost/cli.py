@@ -33,6 +33,7 @@ Examples:
   signpost eval --cv
   signpost eval --beir ../shared/benchmarks/nfcorpus --split test
   signpost bench --beir ../shared/benchmarks/nfcorpus
+  signpost app --port 8501
   signpost serve --port 8000 --workers 2
 """
 
@@ -102,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--beir", type=Path, help="also time building this BEIR corpus (e.g. NFCorpus)")
     bench.add_argument("--sizes", help="synthetic collection sizes, comma-separated (default 10000,100000,1000000)")
 
+    app = commands.add_parser("app", help="the Streamlit app, its search engine loaded as the server starts")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    app.add_argument("--headless", action="store_true", help="do not open a browser window")
+
     serve = commands.add_parser("serve", help="the JSON HTTP API (FastAPI on uvicorn); documentation at /docs")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -159,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         commands = {"build": _build, "search": _search, "show": _show, "check": _check, "schema": _schema}
-        commands |= {"eval": _eval, "bench": _bench, "serve": _serve}
+        commands |= {"eval": _eval, "bench": _bench, "app": _app, "serve": _serve}
         return commands[args.command](args, settings)
     except SignpostError as exc:
         print(f"signpost: error: {exc}", file=sys.stderr)
@@ -350,6 +356,14 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     sizes = tuple(int(size) for size in args.sizes.split(",")) if args.sizes else ()
     report = bench.run(settings, quick=args.quick, beir=args.beir, sizes=sizes)
     print(bench.to_json(report) if args.json else bench.table(report))
+    return 0
+
+
+def _app(args: argparse.Namespace, settings: Settings) -> int:
+    from signpost import appserver
+
+    logging.getLogger("signpost.app").setLevel(logging.INFO)  # "ready: …" tells an operator it is warm
+    appserver.run(settings, args.host, args.port, headless=args.headless)
     return 0
 
 
