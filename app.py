@@ -6,27 +6,28 @@ import logging
 
 import streamlit as st
 
-from signpost import Filters, Hit, Searcher, SearchResponse, Settings, SignpostError, present
-from signpost.types import AUDIENCES, KINDS, NATIONS
+from signpost import Filters, Hit, Resource, Searcher, SearchResponse, Settings, SignpostError, appserver, present
+from signpost.types import ASKERS, AUDIENCES, KINDS, NATIONS, Answers
 
 st.set_page_config(page_title="Signpost: support for doctors", layout="centered")
 log = logging.getLogger("signpost.app")
 
 
+PLACES = [n for n in NATIONS if n not in ("UK-wide", "Ireland")]
+
+
 @st.cache_resource(show_spinner="Loading the search engine…")
 def load_searcher(settings: Settings) -> Searcher:
-    """One searcher for every session: the model and index are read once (never mutated)."""
-    return Searcher.load(settings=settings)
+    """One searcher for every session (never mutated); `signpost app` has usually loaded it at start."""
+    return appserver.shared_searcher(settings)
 
 
-def ask(text: str) -> None:
-    st.session_state.query = text
+def ask(text: str | None) -> None:
+    """A new text (or none, to clear): its answers to the question back go with the old one."""
+    st.session_state.query = text or ""
     st.session_state.asked = text
-
-
-def clear() -> None:
-    st.session_state.query = ""
-    st.session_state.asked = None
+    for key in ("where", "who"):
+        st.session_state.pop(key, None)
 
 
 def urgent_box(lines: tuple[str, ...]) -> None:
@@ -35,21 +36,8 @@ def urgent_box(lines: tuple[str, ...]) -> None:
 
 
 def card(hit: Hit) -> None:
-    resource = hit.resource
-    with st.container(border=True):
-        st.markdown(f"#### {resource.name}")
-        label = f" · {present.strength_label(hit)}" if hit.reasons else ""
-        st.caption(f"{resource.provider}{label}")
-        st.write(resource.summary)
-        if hit.reasons:
-            st.markdown("**Why this was suggested**\n" + "\n".join(f"- {reason}" for reason in hit.reasons))
-        for label, text in present.facts(resource):
-            if label == "Phone" and (link := present.phone_link(text)):
-                st.markdown(f"**Phone:** [{text}]({link})")
-            elif label != "Website":  # the website is the button below
-                st.markdown(f"**{label}:** {text}")
-        if resource.url:
-            st.link_button(f"Visit the {resource.name} website", resource.url)
+    with st.container(border=True):  # one Markdown element per card: cheap to send and to draw
+        st.markdown(present.card_markdown(hit))
 
 
 def answer(searcher: Searcher, response: SearchResponse) -> None:
@@ -61,11 +49,12 @@ def answer(searcher: Searcher, response: SearchResponse) -> None:
     if response.truncated:
         st.info("Your text was long, so only its beginning was used for the search.")
     st.header("Suggestions")
+    starting = [searcher.resource(resource_id) for resource_id in response.starting_points]
     if not response.confident:
         st.warning(present.NO_MATCH)
-        for resource_id in response.starting_points:
-            resource = searcher.resource(resource_id)
+        for resource in starting:
             card(Hit(resource.id, resource.name, 0.0, resource))
+        keep(response, starting)
         return
     if not response.results:
         st.info("No resource fits the filters you chose. Clear a filter in the sidebar to see more.")
@@ -79,9 +68,35 @@ def answer(searcher: Searcher, response: SearchResponse) -> None:
         st.caption(present.LOCAL_INTRO)
         for hit in local:
             card(hit)
+    question_back(response)
+    keep(response, starting)
 
 
+def question_back(response: SearchResponse) -> None:
+    """One compact question when the best matches depend on it; an answer re-ranks this fragment only."""
+    where = "where" in response.questions or st.session_state.get("where")
+    who = "who" in response.questions or st.session_state.get("who")
+    if where:
+        st.segmented_control(present.WHERE_QUESTION, PLACES, key="where")
+    if who:
+        st.segmented_control(present.WHO_QUESTION, ASKERS, format_func=present.ASKER_CHOICES.get, key="who")
+
+
+def keep(response: SearchResponse, starting: list[Resource]) -> None:
+    """The list as a text file, made only when the button is pressed; the page does not rerun."""
+    st.download_button(
+        present.DOWNLOAD_LABEL,
+        lambda: present.plain_list(response, starting),
+        file_name="signpost-suggestions.txt",
+        mime="text/plain",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+@st.fragment
 def search(filters: Filters) -> None:
+    """The answer to the text asked. A fragment: the question back re-ranks here, not the whole page."""
     asked = st.session_state.get("asked")
     if asked is None:
         return
@@ -90,7 +105,8 @@ def search(filters: Filters) -> None:
         return
     try:
         searcher = load_searcher(Settings.from_env())
-        response = searcher.search(asked, k=6, filters=filters)
+        answers = Answers(st.session_state.get("where"), st.session_state.get("who"))
+        response = searcher.search(asked, k=6, filters=filters, answers=answers)
     except SignpostError as exc:
         st.error(str(exc))
     except Exception as exc:  # never a traceback on the page, never the query in a log
@@ -147,7 +163,7 @@ if view == "Find support":
         )
         st.form_submit_button("Find support", type="primary", on_click=lambda: ask(st.session_state.query))
     st.caption(present.PRIVACY_NOTE)
-    st.button("Clear", on_click=clear, help="Empty the text and the results (for shared computers).")
+    st.button("Clear", on_click=ask, args=(None,), help="Empty the text and the results (for shared computers).")
     if st.session_state.get("asked") is None:
         st.markdown("**Or try an example:**")
         for number, example in enumerate(present.EXAMPLES):

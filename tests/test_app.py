@@ -68,7 +68,8 @@ def test_query_gives_result_cards() -> None:
     at = ask("I've lost thousands on online betting and can't stop")
     text = text_of(find(at))
     assert "#### GamCare" in text
-    assert "Why this was suggested" in text and "Who it is for" in text
+    assert "Why this was suggested" in text and "For all doctors, families (across the UK)" in text
+    assert "**" not in text.split("#### GamCare")[1]  # calm cards: no bold labels
     assert not errors(at)
 
 
@@ -123,11 +124,11 @@ def test_urgent_help_follows_the_nation_and_says_what_signpost_is_not() -> None:
 def test_cards_show_caveats_limits_and_a_phone_link() -> None:
     at = ask("my manager referred me to occupational health and I'm worried what they'll tell her")
     text = text_of(find(at))
-    assert "**Confidentiality:** Confidential, with limits: reports fitness for work" in text
+    assert " · Confidential, with limits: reports fitness for work" in text  # one line with who it is for
     at = ask("I'm being investigated by the GMC and I can't sleep")
     text = text_of(find(at))
-    assert "**Phone:** [020 7383 6707 (first contact Monday to Friday, 9am to 5pm)](tel:02073836707)" in text
-    assert "**Good to know:** Commissioned by the GMC" in text
+    assert "Phone: [020 7383 6707 (first contact Monday to Friday, 9am to 5pm)](tel:02073836707)" in text
+    assert "Good to know: Commissioned by the GMC" in text
 
 
 def test_need_help_now_stays_open_after_urgent_help_was_shown() -> None:

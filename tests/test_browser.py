@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +19,8 @@ CONCERN_TEXT = "some days I wonder if everyone would cope fine without me"
 
 @pytest.fixture(scope="module")
 def server():
-    with serve_app() as url:
-        yield url
+    with serve_app() as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +129,52 @@ def test_every_request_stays_on_the_local_server(server: str, page) -> None:
     page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
     outside = [url for url in requests if not url.startswith((server, "data:", "blob:"))]
     assert requests and outside == []
+
+
+def test_the_server_is_warm_before_anyone_connects() -> None:
+    """`signpost app` loads the model and index as it starts, not on the first search."""
+    with serve_app() as app:
+        deadline = time.monotonic() + 120
+        while "ready: model and index loaded" not in app.output() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "ready: model and index loaded" in app.output(), app.output()[-2000:]
+
+
+def test_question_back_reranks_in_place(server: str, page) -> None:
+    text = "anxious and low, not sleeping"  # no place named, and England's NHS Practitioner Health fits
+    ask(page, server, text)
+    page.get_by_role("heading", name="NHS Practitioner Health").wait_for(timeout=60_000)
+    where = page.get_by_role("radiogroup", name=present.WHERE_QUESTION)
+    where.wait_for(timeout=10_000)
+    assert page.get_by_role("radiogroup", name=present.WHO_QUESTION).is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "question-back.png"), full_page=True)
+    where.get_by_role("radio", name="Wales").click()
+    canopi = page.get_by_role("heading", name="Canopi")
+    canopi.wait_for(timeout=60_000)
+    names = page.evaluate("[...document.querySelectorAll('h4')].map(h => h.innerText.trim())")
+    assert names.index("Canopi") < names.index("NHS Practitioner Health"), names
+    assert page.get_by_role("textbox", name="What's going on?").input_value() == text  # same page, same text
+    assert page.get_by_text("For doctors in Wales").first.is_visible()  # the answer is read as the text would be
+
+
+def test_the_list_downloads_as_plain_text_without_the_words_typed(server: str, page) -> None:
+    text = "I'm being investigated by the GMC and I can't sleep"
+    ask(page, server, text)
+    page.get_by_text("Why this was suggested").first.wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=present.DOWNLOAD_LABEL).click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "signpost-suggestions.txt"
+    first = page.evaluate("document.querySelector('h4').innerText.trim()")
+    assert saved.splitlines()[2].startswith(f"1. {first}")
+    for needle in ("   Why: Helps with: ", "   Phone: 020 7383 6707", "   Website: https://", "Samaritans"):
+        assert needle in saved
+    assert text not in saved
+
+
+def test_phone_numbers_are_tel_links(server: str, page) -> None:
+    ask(page, server, "I'm being investigated by the GMC and I can't sleep")
+    link = page.locator("a[href='tel:02073836707']").first
+    link.wait_for(timeout=60_000)
+    assert link.inner_text().startswith("020 7383 6707")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from signpost.types import NATIONS, TOPICS, Filters, Hit, Resource, SearchResponse
@@ -102,10 +103,96 @@ def phone_link(contact: str) -> str | None:
     return f"tel:{number.group().replace(' ', '')}" if number else None
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
+
+
+def _md(text: str) -> str:
+    """Corpus text shown as written: Markdown, LaTeX ($) and colour directives in it are escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def card_markdown(hit: Hit) -> str:
+    """A result card as one Markdown block, so the page sends and draws one element per card.
+
+    Calm on purpose: the name, then provider and match strength in grey, the summary, why it was
+    suggested, who it is for and its confidentiality on one line, and only then what needs checking
+    (limits, caveats); the phone is a ``tel:`` link and the website a link named for the service.
+    """
+    resource = hit.resource
+    byline = " · ".join([*_provider(resource), *([strength_label(hit)] if hit.reasons else [])])
+    lines = [
+        f"#### {_md(resource.name)}",
+        *([f":gray[{_md(byline)}]"] if byline else []),
+        "",
+        _md(resource.summary),
+        "",
+    ]
+    if hit.reasons:
+        lines.append(f"*Why this was suggested:* {_md(why_text(hit.reasons))}  ")
+    lines.append(f"For {_md(audience_text(resource))} · {_md(confidentiality_text(resource))}  ")
+    lines += [f"Check first: {_md(resource.eligibility)}  "] if resource.eligibility else []
+    lines += [f"Good to know: {_md(resource.note)}  "] if resource.note else []
+    links = []
+    if resource.contact:
+        link = phone_link(resource.contact)
+        links.append(f"Phone: [{_md(resource.contact)}]({link})" if link else f"Phone: {_md(resource.contact)}")
+    if resource.url:
+        links.append(f"[{_md(resource.name)} website]({resource.url.replace(')', '%29')})")
+    lines += [" · ".join(links)] if links else []
+    return "\n".join(lines)
+
+
+def plain_list(response: SearchResponse, resources: Sequence[Resource] = (), today: date | None = None) -> str:
+    """The suggestions as plain text to keep: each name, why, who it is for, phone and website, then
+    the urgent-help lines. Made from the response alone (``resources`` are the starting points shown
+    when nothing fitted); the person's own words are left out, so the file is safe to leave on a shared
+    computer."""
+    hits = list(response.results) if response.confident else [Hit(r.id, r.name, 0.0, r) for r in resources]
+    when = (today or date.today()).strftime("%-d %B %Y")
+    out = [f"Signpost: support suggestions ({when})", ""]
+    for number, hit in enumerate(hits, 1):
+        resource = hit.resource
+        out.append(" · ".join([f"{number}. {resource.name}", *_provider(resource)]))
+        out += [f"   Why: {why_text(hit.reasons)}"] if hit.reasons else []
+        out.append(f"   For: {audience_text(resource)}. {confidentiality_text(resource)}.")
+        out += [f"   Phone: {resource.contact}"] if resource.contact else []
+        out += [f"   Website: {resource.url}"] if resource.url else []
+        out.append("")
+    out.append("If you need help now:")
+    out += [f"- {line}" for line in response.urgent_help or urgent_help()]
+    out.append(DIRECTORY_NOTE)
+    return "\n".join(out) + "\n"
+
+
+_HELPS = "Helps with: "
+
+
+def why_text(reasons: Sequence[str]) -> str:
+    """The reasons in one sentence: "Helps with: debt; rent arrears. For GPs." rather than a list."""
+    helps = [r.removeprefix(_HELPS) for r in reasons if r.startswith(_HELPS)]
+    rest = [r for r in reasons if not r.startswith(_HELPS)]
+    return ". ".join([*([_HELPS + "; ".join(helps)] if helps else []), *rest]) + "."
+
+
+def _provider(resource: Resource) -> list[str]:
+    """The provider, unless it only repeats the name."""
+    return (
+        []
+        if resource.provider.lower().removeprefix("the ") == resource.name.lower().removeprefix("the ")
+        else [resource.provider]
+    )
+
+
 def strength_label(hit: Hit) -> str:
     """A simple label instead of a raw score."""
     return "Strong match" if hit.strong else "Possible match"
 
+
+WHERE_QUESTION = "Where do you work?"
+WHO_QUESTION = "Who is this for?"
+#: The question back's choices, as shown; the values are ``types.ASKERS``.
+ASKER_CHOICES: dict[str, str] = {"me": "Me", "a colleague": "A colleague", "family": "Family"}
+DOWNLOAD_LABEL = "Download this list"
 
 LOCAL_HEADING = "People in your organisation who can help"
 LOCAL_INTRO = "Your own department is usually the first place to seek advice: these roles know the local picture."

@@ -18,7 +18,7 @@ from signpost.errors import QueryError
 from signpost.index import Collection, open_index
 from signpost.learned import Learned
 from signpost.training import training_fingerprint
-from signpost.types import Filters, Hit, Mode, Resource, Risk, SearchResponse
+from signpost.types import OPEN_AUDIENCE, Answers, Filters, Hit, Mode, Question, Resource, Risk, SearchResponse
 
 
 @dataclass(frozen=True)
@@ -126,19 +126,32 @@ class Searcher:
         return self._by_id[resource_id]
 
     def search(
-        self, query: str, k: int = 5, *, mode: Mode = "hybrid", filters: Filters | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        answers: Answers | None = None,
     ) -> SearchResponse:
         """One query; the same path as ``search_many``."""
-        return self.search_many([query], k, mode=mode, filters=filters)[0]
+        return self.search_many([query], k, mode=mode, filters=filters, answers=answers)[0]
 
     def search_many(
-        self, queries: Sequence[str], k: int = 5, *, mode: Mode = "hybrid", filters: Filters | None = None
+        self,
+        queries: Sequence[str],
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        answers: Answers | None = None,
     ) -> list[SearchResponse]:
         """Rank resources for every query in one batch (one model call for all of them).
 
-        ``filters`` narrow the candidates before ranking, so up to ``k`` eligible resources always come back.
+        ``filters`` narrow the candidates before ranking, so up to ``k`` eligible resources always come
+        back. ``answers`` (to the question back) count as if the text had said them.
         """
-        understood = [self._understand(query) for query in queries]
+        understood = [self._understand(query, *triage.told(answers)) for query in queries]
         # The crisis gate reads each sentence too: embed them in the same model call as the queries.
         pieces = [(row, p) for row, q in enumerate(understood) for p in safety.segments(q.text)[1:]]
         if self.learned is None:
@@ -181,16 +194,17 @@ class Searcher:
         """The eligibility prior from each query's situation cues, ``(queries, resources)``."""
         return np.array([triage.eligibility(self.resources, q.cues) for q in understood])
 
-    def _understand(self, raw: str) -> _Query:
-        """Clean the text, correct spelling, expand jargon, find the situation cues."""
+    def _understand(self, raw: str, told: str = "", told_cues: tuple[triage.Cue, ...] = ()) -> _Query:
+        """Clean the text, correct spelling, expand jargon, find the situation cues; the words and cues
+        ``told`` in answer to the question back are read with the text."""
         text, truncated = triage.clean(raw, self.settings.max_query_chars)
         if not any(ch.isalnum() for ch in text):
             raise QueryError(f"nothing to search for in {raw[:40]!r}: describe the problem in words")
         if not self.tuning.understand:
             return _Query(text, truncated, text, triage.situation(text))
         fixes = self._spelling().corrections(text)
-        augmented = triage.expand(" ".join([text, *fixes]))
-        return _Query(text, truncated, augmented, triage.situation(augmented))
+        augmented = triage.expand(" ".join([text, *fixes, told]).strip())
+        return _Query(text, truncated, augmented, triage.situation(augmented) + told_cues)
 
     def _judge(
         self,
@@ -262,6 +276,7 @@ class Searcher:
             needs=judged.needs,
             starting_points=() if judged.confident else present.starting_points(nations),
             urgent_help=present.urgent_help(nations),
+            questions=_questions(query.cues, filters, hits[:5]) if judged.confident else (),
         )
 
     def _reasons(self, index: int, query: _Query, phrases: np.ndarray) -> tuple[str, ...]:
@@ -281,3 +296,16 @@ class Searcher:
             if set(cue.audience) & set(resource.audience):
                 reasons.append(f"For {', '.join(sorted(set(cue.audience) & set(resource.audience)))}")
         return tuple(dict.fromkeys(reasons))
+
+
+def _questions(cues: Sequence[triage.Cue], filters: Filters | None, top: Sequence[Hit]) -> tuple[Question, ...]:
+    """What to ask back: where the doctor works, when a single-nation resource is among the best
+    matches and neither the text nor a filter says; who the search is for, when a resource open only
+    to some groups is among them and nothing says who is asking."""
+    asked: list[Question] = []
+    if not present.placed_in(cues, filters) and any("UK-wide" not in hit.resource.nations for hit in top):
+        asked.append("where")
+    known = any(cue.audience or cue.label in triage.ASKER_LABELS for cue in cues) or (filters and filters.audience)
+    if not known and any(not set(hit.resource.audience) & OPEN_AUDIENCE for hit in top):
+        asked.append("who")
+    return tuple(asked)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from signpost.types import OPEN_AUDIENCE, Resource
+from signpost.types import OPEN_AUDIENCE, Answers, Resource
 
 # ---------------------------------------------------------------- normalising
 
@@ -86,6 +86,29 @@ def situation(text: str) -> tuple[Cue, ...]:
     return tuple(found)
 
 
+#: Each answer to "Who is this for?" in the words a person would have written, and the cue they raise.
+#: "me" is what a search assumes, so it adds no words; its cue says the question was answered.
+_ASKERS = {
+    "me": ("", Cue("asking for themselves")),
+    "a colleague": ("I am asking about a colleague, a doctor.", None),
+    "family": ("I am asking for my family: my partner is a doctor.", None),
+}
+#: Cues that say who the search is for.
+ASKER_LABELS = frozenset({"asking about a colleague", "a family member", "an employer", "asking for themselves"})
+
+
+def told(answers: Answers | None) -> tuple[str, tuple[Cue, ...]]:
+    """The answers to the question back as the words a person would have added to their text, and the
+    cues only an answer gives. They are then read like the text itself: "Wales" moves the ranking
+    exactly as "I work in Wales" would."""
+    if answers is None:
+        return "", ()
+    words, cue = _ASKERS[answers.asker] if answers.asker else ("", None)
+    if answers.nation:
+        words = f"I work in {answers.nation}. {words}"
+    return words.strip(), (cue,) if cue else ()
+
+
 def cue_nations(cues: Iterable[Cue]) -> set[str]:
     return {nation for cue in cues for nation in cue.nations}
 
@@ -98,20 +121,24 @@ def eligibility(resources: Sequence[Resource], cues: Sequence[Cue]) -> np.ndarra
     """Per resource, +1 for each way the text shows the doctor fits a restricted resource (nation,
     group) and -1 for each way it shows they do not; 0 where the text says nothing.
 
-    Its weight in the ranking is learned (``signpost.ranker``). "families" alone says nothing: a
-    restricted resource's families are those of its own group (the Cameron Fund's are GPs' families).
+    Its weight in the ranking is learned (``signpost.ranker``). A family member writing fits a resource
+    open to families, but a restricted resource's families are those of its own group (the Cameron
+    Fund's are GPs' families), so there it needs the group as well.
     """
     nations, audience = cue_nations(cues), cue_audience(cues)
     personal = audience - {"employers", "families"}
     prior = np.zeros(len(resources))
     for i, resource in enumerate(resources):
+        groups = set(resource.audience)
         if nations and "UK-wide" not in resource.nations:
             prior[i] += 1.0 if nations & set(resource.nations) else -1.0
         if resource.kind == "report for employers":
             prior[i] += 1.0 if "employers" in audience else 0.0
-        elif personal and not set(resource.audience) & OPEN_AUDIENCE:
-            matched = set(resource.audience) & personal
+        elif personal and not groups & OPEN_AUDIENCE:
+            matched = groups & personal
             prior[i] += max(c.weight for c in cues if set(c.audience) & matched) if matched else -1.0
+        if "families" in audience & groups and groups & (OPEN_AUDIENCE | personal):
+            prior[i] += 1.0
     return prior
 
 

@@ -136,6 +136,22 @@ class Filters:
         return not self.kinds or resource.kind in self.kinds
 
 
+#: "Who is this for?", answered under the results: the writer, a colleague of theirs, or their family.
+Asker = Literal["me", "a colleague", "family"]
+ASKERS: tuple[Asker, ...] = ("me", "a colleague", "family")
+#: The questions a search may ask back when the best matches depend on them: where the doctor works
+#: ("where") and who the search is for ("who").
+Question = Literal["where", "who"]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What a person told Signpost in answer to its question back; read exactly as if they had written it."""
+
+    nation: str | None = None
+    asker: Asker | None = None
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked suggestion and the plain-English reasons it was made."""
@@ -171,6 +187,7 @@ class SearchResponse:
     needs: tuple[str, ...] = field(default=())  # topic keys (``TOPICS``), most likely first
     starting_points: tuple[str, ...] = field(default=())  # resource ids offered when not confident
     urgent_help: tuple[str, ...] = field(default=())  # the urgent-help lines, in the order for the doctor's nation
+    questions: tuple[Question, ...] = field(default=())  # what to ask back: the best matches depend on it
 
     @property
     def crisis(self) -> bool:
@@ -187,6 +204,7 @@ class SearchResponse:
             "truncated": self.truncated,
             "cues": list(self.cues),
             "needs": list(self.needs),
+            "questions": list(self.questions),
             "results": [hit.to_dict() for hit in self.results],
         }
         if self.risk != "none":
