@@ -7,13 +7,10 @@ import logging
 import streamlit as st
 
 from signpost import Filters, Hit, Resource, Searcher, SearchResponse, Settings, SignpostError, appserver, present
-from signpost.types import ASKERS, AUDIENCES, KINDS, NATIONS, Answers
+from signpost.types import ASKERS, AUDIENCES, KINDS, NATIONS, UK_PLACES, Answers
 
 st.set_page_config(page_title="Signpost: support for doctors", layout="centered")
 log = logging.getLogger("signpost.app")
-
-
-PLACES = [n for n in NATIONS if n not in ("UK-wide", "Ireland")]
 
 
 @st.cache_resource(show_spinner="Loading the search engine…")
@@ -77,7 +74,7 @@ def question_back(response: SearchResponse) -> None:
     where = "where" in response.questions or st.session_state.get("where")
     who = "who" in response.questions or st.session_state.get("who")
     if where:
-        st.segmented_control(present.WHERE_QUESTION, PLACES, key="where")
+        st.segmented_control(present.WHERE_QUESTION, UK_PLACES, key="where")
     if who:
         st.segmented_control(present.WHO_QUESTION, ASKERS, format_func=present.ASKER_CHOICES.get, key="who")
 

@@ -97,6 +97,20 @@ def test_filters_narrow_the_candidates(client: httpx.Client) -> None:
         assert record["kind"] in kinds and {"Scotland", "UK-wide"} & set(record["nations"])
 
 
+def test_answers_to_the_question_back_rerank_as_in_python(client: httpx.Client, searcher) -> None:
+    from signpost.types import Answers
+
+    plain = client.post("/v1/search", json={"query": "anxious and low, not sleeping", "k": 6}).json()
+    assert plain["questions"] == ["where", "who"]
+    body = {"query": "anxious and low, not sleeping", "k": 6, "answers": {"nation": "Wales", "asker": "me"}}
+    answered = client.post("/v1/search", json=body).json()
+    expected = searcher.search(body["query"], k=6, answers=Answers("Wales", "me"))
+    assert [hit["id"] for hit in answered["results"]] == [hit.id for hit in expected.results]
+    assert answered["questions"] == [] and "in Wales" in answered["cues"]
+    wrong = client.post("/v1/search", json={**body, "answers": {"nation": "Ireland"}})
+    assert wrong.status_code == 422 and "answers.nation" in wrong.json()["error"]
+
+
 def test_resources_list_one_record_and_404(client: httpx.Client) -> None:
     listed = client.get("/v1/resources").json()["resources"]
     assert [record["id"] for record in listed] == [r.id for r in load_corpus(Settings.from_env().corpus_dir)]

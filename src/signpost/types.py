@@ -113,7 +113,9 @@ class Resource(BaseModel):
 
 
 #: Nations that a UK-wide resource covers (Ireland is a separate jurisdiction).
-UK_NATIONS = frozenset({"England", "Scotland", "Wales", "Northern Ireland"})
+#: The four nations, in the order they are offered (the question back, the urgent-help routes).
+UK_PLACES = ("England", "Scotland", "Wales", "Northern Ireland")
+UK_NATIONS = frozenset(UK_PLACES)
 #: Audience values that do not restrict who may use a resource.
 OPEN_AUDIENCE = frozenset({"all doctors", "healthcare staff", "BMA members"})
 
