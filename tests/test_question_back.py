@@ -1,5 +1,6 @@
 """The question back: asked only when the best matches depend on where the doctor works or who the
-search is for, and an answer is read exactly as if the person had written it (real model and index)."""
+search is for, and an answer is read exactly as if the person had written it; and what the results
+page renders from a response, the calm card and the list to keep (real model and index)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,14 @@ def test_card_markdown_is_calm_and_shows_corpus_text_as_written(searcher) -> Non
     assert r"Costs \$5 \*or\* less\_than \[that\](x) \#1" in text
     assert "*Why this was suggested:* Helps with: a; b." in text
     assert "](tel:03301231245)" in text and "**" not in text
+
+
+def test_the_kept_list_leaves_out_the_words_and_puts_urgent_help_first_when_urgent(searcher) -> None:
+    calm = searcher.search("GP in debt and behind on rent", k=3)
+    text = present.plain_list(calm)
+    assert "GP in debt" not in text and text.index("1. ") < text.index("If you need help now:")
+    assert f"   Website: {calm.results[0].resource.url}" in text
+    urgent = searcher.search("I can't go on, I want to end my life tonight", k=3)
+    text = present.plain_list(urgent)
+    assert urgent.crisis and text.index("If you need help now:") < text.index("1. ")
+    assert "end my life" not in text

@@ -143,13 +143,14 @@ def card_markdown(hit: Hit) -> str:
 
 
 def plain_list(response: SearchResponse, resources: Sequence[Resource] = (), today: date | None = None) -> str:
-    """The suggestions as plain text to keep: each name, why, who it is for, phone and website, then
-    the urgent-help lines. Made from the response alone (``resources`` are the starting points shown
-    when nothing fitted); the person's own words are left out, so the file is safe to leave on a shared
-    computer."""
+    """The suggestions as plain text to keep: each name, why, who it is for, phone and website, and the
+    urgent-help lines (first when the text was judged urgent, as on the page; last otherwise). Made
+    from the response alone (``resources`` are the starting points shown when nothing fitted); the
+    person's own words are left out, so the file is safe to leave on a shared computer."""
     hits = list(response.results) if response.confident else [Hit(r.id, r.name, 0.0, r) for r in resources]
     when = (today or date.today()).strftime("%-d %B %Y")
-    out = [f"Signpost: support suggestions ({when})", ""]
+    urgent = ["If you need help now:", *(f"- {line}" for line in response.urgent_help or urgent_help()), DIRECTORY_NOTE]
+    out = [f"Signpost: support suggestions ({when})", "", *([*urgent, ""] if response.crisis else [])]
     for number, hit in enumerate(hits, 1):
         resource = hit.resource
         out.append(" · ".join([f"{number}. {resource.name}", *_provider(resource)]))
@@ -158,10 +159,7 @@ def plain_list(response: SearchResponse, resources: Sequence[Resource] = (), tod
         out += [f"   Phone: {resource.contact}"] if resource.contact else []
         out += [f"   Website: {resource.url}"] if resource.url else []
         out.append("")
-    out.append("If you need help now:")
-    out += [f"- {line}" for line in response.urgent_help or urgent_help()]
-    out.append(DIRECTORY_NOTE)
-    return "\n".join(out) + "\n"
+    return "\n".join(out if response.crisis else [*out, *urgent]) + "\n"
 
 
 _HELPS = "Helps with: "
