@@ -138,3 +138,19 @@ def test_reciprocal_rank_fusion_is_a_working_alternative(searcher) -> None:
     rrf = replace(searcher, tuning=replace(searcher.tuning, fusion="rrf"))
     response = rrf.search("unsafe rota and no breaks", k=5)
     assert len(response.results) == 5 and "guardian-of-safe-working" in [h.id for h in response.results]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ST4 in Cardiff, drinking too much and behind on rent",
+        "trainee in Glasgow failing exams",
+        "GP in Belfast, burnt out",
+    ],
+)
+def test_a_service_for_another_nation_never_outranks_an_eligible_one(searcher, text: str) -> None:
+    response = searcher.search(text, k=10)
+    placed = {n for cue in searcher._understand(text).cues for n in cue.nations}
+    assert placed
+    for hit in response.results:  # 57 resources: there are always ten that serve the doctor's nation
+        assert {"UK-wide", *placed} & set(hit.resource.nations), (hit.id, hit.resource.nations)

@@ -205,7 +205,8 @@ EXAMPLES: tuple[str, ...] = (
 def need_groups(response: SearchResponse) -> list[tuple[str, list[Hit]]]:
     """Results under each need the text raised (several needs), or one untitled group (one need).
 
-    A resource that meets two needs is shown under the first; local roles are shown apart.
+    A resource that meets two needs is shown under the likelier need; local roles are shown apart. The
+    groups come in the order of their best result, so the best match always leads the page.
     """
     hits = [hit for hit in response.results if not hit.resource.is_local_role]
     if len(response.needs) < 2:
@@ -218,6 +219,7 @@ def need_groups(response: SearchResponse) -> list[tuple[str, list[Hit]]]:
         if members:
             groups.append((TOPICS[topic], members))
     rest = [h for h in hits if h.id not in placed]
+    groups.sort(key=lambda group: hits.index(group[1][0]))
     return groups + ([("Also worth a look", rest)] if rest else [])
 
 

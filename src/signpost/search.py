@@ -20,6 +20,10 @@ from signpost.learned import Learned
 from signpost.training import training_fingerprint
 from signpost.types import OPEN_AUDIENCE, Answers, Filters, Hit, Mode, Question, Resource, Risk, SearchResponse
 
+#: Subtracted from the score of a service for another nation than the one the text names: below every
+#: eligible one (scores are at most a few units), in its own order, still there if nothing else is.
+ELSEWHERE = 100.0
+
 
 @dataclass(frozen=True)
 class Tuning:
@@ -164,6 +168,8 @@ class Searcher:
         if self.learned is not None and self.tuning.understand:
             probabilities = self.learned.ranker.proba(vectors)
             scores = self.learned.fusion.combine(probabilities, fusion.minmax(retrieval), self._prior(understood))
+        if self.tuning.understand:  # another nation's service goes below every other, never away
+            scores = scores - ELSEWHERE * np.array([triage.elsewhere(self.resources, q.cues) for q in understood])
         if filters is not None:
             scores[:, [not filters.allows(r) for r in self.resources]] = -np.inf
         return [

@@ -142,6 +142,13 @@ def eligibility(resources: Sequence[Resource], cues: Sequence[Cue]) -> np.ndarra
     return prior
 
 
+def elsewhere(resources: Sequence[Resource], cues: Sequence[Cue]) -> np.ndarray:
+    """Per resource, whether the text places the doctor in a nation and the resource serves only
+    others: Northern Ireland's deanery is no help to a trainee in Cardiff, whatever else matches."""
+    nations = cue_nations(cues)
+    return np.array([bool(nations) and not ({"UK-wide", *nations} & set(r.nations)) for r in resources])
+
+
 # ---------------------------------------------------------------- spelling
 
 
