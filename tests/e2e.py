@@ -56,7 +56,7 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 90, keep_log: 
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="signpost-streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "signpost", "app", "--headless", "--port", str(port)],
+        [sys.executable, "-m", "signpost", "app", "--port", str(port)],
         cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     app = App(f"http://127.0.0.1:{port}", process.pid, Path(log.name))

@@ -26,8 +26,13 @@ APP_SCRIPT = PROJECT_ROOT / "app.py"
 WARM_UP_TEXT = "burnt out and struggling to cope with work"
 #: Streamlit forces a full garbage collection after every script run; with the model's objects in
 #: the heap that cost about 200 ms of CPU a search (py-spy, docs/performance.md). Python's own
-#: collector still runs, and ``gc.freeze`` keeps the model out of its full scans.
-STREAMLIT_OPTIONS = {"runner.postScriptGC": "false", "browser.gatherUsageStats": "false"}
+#: collector still runs, and ``gc.freeze`` keeps the model out of its full scans. Headless: a server
+#: opens no browser and asks no questions on its terminal (a first run would prompt for an email).
+STREAMLIT_OPTIONS = {
+    "runner.postScriptGC": "false",
+    "browser.gatherUsageStats": "false",
+    "server.headless": "true",
+}
 
 _lock = threading.Lock()
 _searchers: dict[Settings, Searcher] = {}
@@ -59,12 +64,11 @@ def warm(settings: Settings) -> bool:
     return True
 
 
-def run(settings: Settings, host: str, port: int, script: Path = APP_SCRIPT, headless: bool = False) -> None:
+def run(settings: Settings, host: str, port: int, script: Path = APP_SCRIPT) -> None:
     """Start loading the searcher, then run Streamlit on ``script`` (this blocks until it stops)."""
     threading.Thread(target=warm, args=(settings,), name="signpost-warm-up", daemon=True).start()
     from streamlit.web import cli as streamlit_cli  # after the warm-up has started: it needs every second
 
     options = {**STREAMLIT_OPTIONS, "server.address": host, "server.port": str(port)}
-    options["server.headless"] = "true" if headless else "false"
     flags = [part for name, value in options.items() for part in (f"--{name}", value)]
     streamlit_cli.main(["run", str(script), *flags], prog_name="streamlit")

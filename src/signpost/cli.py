@@ -106,7 +106,6 @@ def _parser() -> argparse.ArgumentParser:
     app = commands.add_parser("app", help="the Streamlit app, its search engine loaded as the server starts")
     app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     app.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    app.add_argument("--headless", action="store_true", help="do not open a browser window")
 
     serve = commands.add_parser("serve", help="the JSON HTTP API (FastAPI on uvicorn); documentation at /docs")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -363,7 +362,7 @@ def _app(args: argparse.Namespace, settings: Settings) -> int:
     from signpost import appserver
 
     logging.getLogger("signpost.app").setLevel(logging.INFO)  # "ready: …" tells an operator it is warm
-    appserver.run(settings, args.host, args.port, headless=args.headless)
+    appserver.run(settings, args.host, args.port)
     return 0
 
 
