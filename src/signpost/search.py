@@ -311,7 +311,7 @@ def _questions(cues: Sequence[triage.Cue], filters: Filters | None, top: Sequenc
     asked: list[Question] = []
     if not present.placed_in(cues, filters) and any("UK-wide" not in hit.resource.nations for hit in top):
         asked.append("where")
-    known = any(cue.audience or cue.label in triage.ASKER_LABELS for cue in cues) or (filters and filters.audience)
+    known = any(cue.audience or cue.label in triage.ASKER_LABELS for cue in cues) or bool(filters and filters.audience)
     if not known and any(not set(hit.resource.audience) & OPEN_AUDIENCE for hit in top):
         asked.append("who")
     return tuple(asked)
