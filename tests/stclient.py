@@ -8,6 +8,7 @@ reads the server's element messages, so a load test measures the server alone.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -97,8 +98,6 @@ class Session:
 
 
 async def _receive(socket: websockets.ClientConnection, timeout: float) -> bytes:
-    import asyncio
-
     data = await asyncio.wait_for(socket.recv(), timeout)
     return data if isinstance(data, bytes) else data.encode()
 

@@ -129,15 +129,15 @@ def card_markdown(hit: Hit) -> str:
     ]
     if hit.reasons:
         lines.append(f"*Why this was suggested:* {_md(why_text(hit.reasons))}  ")
-    lines.append(f"For {_md(audience_text(resource))} · {_md(confidentiality_text(resource))}  ")
-    lines += [f"Check first: {_md(resource.eligibility)}  "] if resource.eligibility else []
-    lines += [f"Good to know: {_md(resource.note)}  "] if resource.note else []
+    fact = dict(facts(resource))
+    lines.append(f"For {_md(fact['Who it is for'])} · {_md(fact['Confidentiality'])}  ")
+    lines += [f"{label}: {_md(fact[label])}  " for label in ("Check first", "Good to know") if label in fact]
     links = []
-    if resource.contact:
-        link = phone_link(resource.contact)
-        links.append(f"Phone: [{_md(resource.contact)}]({link})" if link else f"Phone: {_md(resource.contact)}")
-    if resource.url:
-        links.append(f"[{_md(resource.name)} website]({resource.url.replace(')', '%29')})")
+    if "Phone" in fact:
+        link = phone_link(fact["Phone"])
+        links.append(f"Phone: [{_md(fact['Phone'])}]({link})" if link else f"Phone: {_md(fact['Phone'])}")
+    if "Website" in fact:
+        links.append(f"[{_md(resource.name)} website]({fact['Website'].replace(')', '%29')})")
     lines += [" · ".join(links)] if links else []
     return "\n".join(lines)
 
@@ -155,9 +155,9 @@ def plain_list(response: SearchResponse, resources: Sequence[Resource] = (), tod
         resource = hit.resource
         out.append(" · ".join([f"{number}. {resource.name}", *_provider(resource)]))
         out += [f"   Why: {why_text(hit.reasons)}"] if hit.reasons else []
-        out.append(f"   For: {audience_text(resource)}. {confidentiality_text(resource)}.")
-        out += [f"   Phone: {resource.contact}"] if resource.contact else []
-        out += [f"   Website: {resource.url}"] if resource.url else []
+        fact = dict(facts(resource))
+        out.append(f"   For: {fact['Who it is for']}. {fact['Confidentiality']}.")
+        out += [f"   {label}: {fact[label]}" for label in ("Phone", "Website") if label in fact]
         out.append("")
     return "\n".join(out if response.crisis else [*out, *urgent]) + "\n"
 
