@@ -30,6 +30,7 @@ def test_search_is_search_many_of_one(searcher) -> None:
         single = searcher.search(query, k=4)
         assert [h.id for h in single.results] == [h.id for h in response.results]
         assert [h.score for h in single.results] == pytest.approx([h.score for h in response.results], abs=1e-5)
+    assert searcher.search_many([]) == []  # an empty batch is an empty answer, not a crash
 
 
 @pytest.mark.parametrize("k", [0, 1, 57, 100])

@@ -155,6 +155,8 @@ class Searcher:
         ``filters`` narrow the candidates before ranking, so up to ``k`` eligible resources always come
         back. ``answers`` (to the question back) count as if the text had said them.
         """
+        if not queries:
+            return []  # nothing to embed or judge (the n-gram hashers refuse an empty batch)
         understood = [self._understand(query, *triage.told(answers)) for query in queries]
         # The crisis gate reads each sentence too: embed them in the same model call as the queries.
         pieces = [(row, p) for row, q in enumerate(understood) for p in safety.segments(q.text)[1:]]
