@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from signpost import IndexNotReadyError, Searcher, Settings
 from signpost.build import build
-from signpost.learn import TextFeatures, fit, platt, sigmoid
+from signpost.learn import Blend, Neighbours, TextFeatures, _gather, blend, fit, platt, sigmoid
 
 
 def _settings(corpus: Path, training: Path | None, index: Path) -> Settings:
@@ -101,3 +102,50 @@ def test_text_with_no_words_still_gets_features() -> None:
     features = TextFeatures.fit(["a few words", "more words here"])
     x = features.transform(["words", "!!!"], np.zeros((2, 384), dtype=np.float32))
     assert x.shape[0] == 2 and np.isfinite(x.data).all()
+
+
+def _features(texts: list[str], seed: int = 0) -> sparse.csr_matrix:
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return TextFeatures.fit(texts).transform(texts, vectors)
+
+
+def test_neighbours_vote_for_their_label_and_leave_a_writer_out() -> None:
+    """A text's twin decides its vote, unless the twin is the same writer's (cross-validation)."""
+    texts = ["i took an overdose last night", "i took an overdose in 2014 and i am well now"] * 2
+    x = _features(texts)
+    labels = np.array([True, False, True, False])
+    near = Neighbours.of(x, labels, ["a", "a", "b", "b"])
+    votes = near.vote(x)
+    assert votes[0] > 0 > votes[1]  # identical twins vote for their own label
+    crossed = Neighbours.of(x, np.array([True, False, False, True]), ["a", "a", "b", "b"])
+    held_out = crossed.vote(x, [0, 0, 1, 1])  # writer a's rows see only writer b's texts, and vice versa
+    assert held_out[0] < 0 < held_out[1]
+
+
+def test_blend_is_calibrated_round_trips_and_is_scored_out_of_fold() -> None:
+    rng = np.random.default_rng(2)
+    words = ["tired", "rota", "overdose", "rope", "patient", "teaching", "goodbye", "well now"]
+    texts = [" ".join(rng.choice(words, size=4)) + f" {i}" for i in range(240)]
+    y = np.array([("rope" in t or "goodbye" in t) and "patient" not in t for t in texts], dtype=float)
+    writers = [f"w{i % 4}" for i in range(240)]
+    x = _features(texts)
+    model, oof, scored = blend(x, y, writers, c=4.0, score=(x[:10], writers[:10]))
+    assert oof.shape == (240,) and scored is not None and scored.shape == (10,)
+    np.testing.assert_allclose(scored, oof[:10])  # the same rows scored either way agree
+    assert abs(oof.mean() - y.mean()) < 0.05 and ((oof > 0.5) == (y > 0)).mean() > 0.85
+    restored = Blend.from_arrays(model.arrays("risk"), "risk")
+    np.testing.assert_allclose(restored.proba(x), model.proba(x), atol=1e-3)  # float16 on disk
+    exact = model.proba(x)
+    for cuts in ((0.2, 0.9), (0.5,), (0.05, 0.35, 0.6)):  # the vote skipped only where it cannot change a decision
+        fast = model.proba(x, decide=cuts)
+        assert all(((fast >= cut) == (exact >= cut)).all() for cut in cuts)
+
+
+def test_gathered_postings_equal_the_sparse_product() -> None:
+    rng = np.random.default_rng(3)
+    rows = sparse.random(5, 300, density=0.05, format="csr", random_state=rng)
+    postings = sparse.random(300, 40, density=0.1, format="csr", random_state=rng)
+    np.testing.assert_allclose(_gather(rows, postings), (rows @ postings).toarray(), atol=1e-12)
+    np.testing.assert_allclose(_gather(rows[:0], postings), np.zeros((0, 40)))

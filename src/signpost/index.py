@@ -247,7 +247,7 @@ def _write_collection(
         np.save(staging / files["phrase_owner"], collection.phrase_owner, allow_pickle=False)
         collection.lexical.save(staging / files["bm25"])
         if learned is not None:
-            np.savez(staging / files["learned"], **learned)
+            np.savez_compressed(staging / files["learned"], **learned)
         for name in files.values():
             os.replace(staging / name, index_dir / name)
     finally:

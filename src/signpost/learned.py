@@ -34,7 +34,7 @@ class Learned:
     resource_ids: tuple[str, ...]
     features: learn.TextFeatures
     risk: safety.RiskModel
-    scope: learn.Linear
+    scope: learn.Blend
     scope_threshold: float
     needs: learn.Linear
     need_threshold: float
@@ -51,7 +51,7 @@ class Learned:
         features = self.features.transform([*texts, *(p for _, p in pieces)], np.vstack([vectors, piece_vectors]))
         owners = np.array([*range(len(texts)), *(row for row, _ in pieces)], dtype=int)
         risks = self.risk.assess(texts, features, owners)
-        in_scope = self.scope.proba(features[: len(texts)])[:, 0] >= self.scope_threshold
+        in_scope = self.scope.proba(features[: len(texts)], decide=(self.scope_threshold,)) >= self.scope_threshold
         return list(zip(risks, in_scope.tolist(), strict=True))
 
     def named_needs(self, vectors: np.ndarray) -> list[tuple[str, ...]]:
@@ -88,10 +88,8 @@ class Learned:
         return cls(
             resource_ids=tuple(info["resource_ids"]),
             features=learn.TextFeatures(arrays["features.idf"]),
-            risk=safety.RiskModel(
-                learn.Linear.from_arrays(arrays, "risk"), thresholds["concern"], thresholds["urgent"]
-            ),
-            scope=learn.Linear.from_arrays(arrays, "scope"),
+            risk=safety.RiskModel(learn.Blend.from_arrays(arrays, "risk"), thresholds["concern"], thresholds["urgent"]),
+            scope=learn.Blend.from_arrays(arrays, "scope"),
             scope_threshold=float(info["scope_threshold"]),
             needs=learn.Linear.from_arrays(arrays, "needs"),
             need_threshold=float(info["need_threshold"]),
@@ -156,13 +154,12 @@ def _micro_f1(predicted: np.ndarray, actual: np.ndarray) -> float:
     return 2 * hits / max(float(predicted.sum() + actual.sum()), 1.0)
 
 
-def _train_scope(examples: Sequence[Labelled], x: sparse.csr_matrix) -> tuple[learn.Linear, float, dict[str, Any]]:
+def _train_scope(examples: Sequence[Labelled], x: sparse.csr_matrix) -> tuple[learn.Blend, float, dict[str, Any]]:
     """A calibrated in-scope classifier; its threshold lets at most ``SCOPE_FALSE_FLAGS`` of in-scope
     text through as out of scope (a wrong "no clear match" hides good answers)."""
     y = np.array([e.positive for e in examples], dtype=float)
     writers = [e.writer for e in examples]
-    model, oof = learn.calibrated(x, y, writers, c=SCOPE_C)
-    p = oof[:, 0]
+    model, p, _ = learn.blend(x, y, writers, c=SCOPE_C)
     inside = np.sort(p[y == 1])
     threshold = float(inside[int(np.floor(SCOPE_FALSE_FLAGS * len(inside)))])
     report = {

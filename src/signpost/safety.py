@@ -1,5 +1,6 @@
-"""The crisis gate: is the writer's own life at risk? A learned classifier over the text and its windows, a
-rule layer for unmistakable statements, and three levels: ``urgent``, ``concern``, ``none``.
+"""The crisis gate: is the writer's own life at risk? A learned classifier over the text and its windows
+(a linear model blended with the vote of the nearest labelled texts, ``learn.Blend``), a rule layer
+for unmistakable statements, and three levels: ``urgent``, ``concern``, ``none``.
 
 The classifier scores the whole text and each window of it, and the highest counts: a disclosure at
 the end of a long complaint is not diluted, and text past the model's 256 word pieces is still read.
@@ -85,7 +86,7 @@ def unmistakable(text: str) -> bool:
 class RiskModel:
     """A calibrated classifier of at-risk text and the two thresholds chosen for it."""
 
-    model: learn.Linear
+    model: learn.Blend
     concern: float
     urgent: float
 
@@ -93,7 +94,7 @@ class RiskModel:
         """The level of each text, given the features of its ``segments``: rows ``owners == i`` hold
         text ``i``'s segments (whole text included); its highest segment probability counts."""
         peak = np.zeros(len(texts))
-        np.maximum.at(peak, owners, self.model.proba(features)[:, 0])
+        np.maximum.at(peak, owners, self.model.proba(features, decide=(self.concern, self.urgent)))
         return [
             level(float(p), unmistakable(text), self.concern, self.urgent) for p, text in zip(peak, texts, strict=True)
         ]
@@ -119,15 +120,11 @@ def train_risk(
     writers = [e.writer for e in examples]
     x = features.transform([e.text for e in examples], vectors)
     x_pieces = features.transform(pieces, piece_vectors)
-    oof = learn.out_of_fold(x, y, writers, c=C)
-    slope, intercept = learn.platt(oof, y)
-    seg = learn.out_of_fold(x, y, writers, c=C, score=(x_pieces, [writers[i] for i in piece_owner]))
+    model, _, scored = learn.blend(x, y, writers, c=C, score=(x_pieces, [writers[i] for i in piece_owner]))
     peak = np.zeros(len(examples))
-    np.maximum.at(peak, piece_owner, learn.sigmoid(slope * seg + intercept)[:, 0])
+    np.maximum.at(peak, piece_owner, scored)
     rules = np.array([unmistakable(e.text) for e in examples])
     concern, urgent = choose_thresholds(peak, y.astype(bool), rules)
-    final = learn.fit(x, y, c=C)
-    model = learn.Linear(final.weights, final.bias, slope, intercept)
     report = risk_report(examples, peak, rules, concern, urgent)
     return RiskModel(model, concern, urgent), {"concern": concern, "urgent": urgent, **report}
 

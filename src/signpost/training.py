@@ -18,7 +18,7 @@ from signpost.errors import SignpostError
 CRISIS_FILE, SCOPE_FILE, QUERIES_FILE = "crisis.jsonl", "scope.jsonl", "queries.jsonl"
 #: The learned layer's shape, part of the fingerprint: bump it when what training produces changes,
 #: so an index trained by older code is refused and rebuilt rather than half understood.
-LAYER_FORMAT = 3
+LAYER_FORMAT = 4
 
 
 class TrainingError(SignpostError):
