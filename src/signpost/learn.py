@@ -179,15 +179,33 @@ class TextFeatures:
         return cls(np.vstack(idf).astype(np.float32))
 
     def transform(self, texts: Sequence[str], vectors: np.ndarray) -> sparse.csr_matrix:
-        """``[char TF-IDF | word TF-IDF | embedding]``, each block of unit length."""
-        blocks = []
-        for hasher, idf in zip(_hashers(), self.idf, strict=True):
-            tfidf = hasher.transform(texts).tocsr().astype(np.float64)
-            tfidf.data = (1 + np.log(tfidf.data)) * idf[tfidf.indices]
-            norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
-            tfidf.data /= np.repeat(np.where(norms > 0, norms, 1.0), np.diff(tfidf.indptr))
-            blocks.append(tfidf)
-        return sparse.hstack([*blocks, sparse.csr_matrix(vectors)], format="csr")
+        """``[char TF-IDF | word TF-IDF | embedding]``, each block of unit length.
+
+        Assembled as one CSR from plain arrays: for a single query, scipy's checks on each
+        intermediate matrix cost more than the arithmetic (about 1 ms against 0.3 ms a search).
+        """
+        rows, width = len(texts), vectors.shape[1]
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per block: values, columns, row lengths
+        for offset, (hasher, idf) in enumerate(zip(_hashers(), self.idf, strict=True)):
+            counts = hasher.transform(texts).tocsr()
+            lengths = np.diff(counts.indptr)
+            values = (1 + np.log(counts.data.astype(np.float64))) * idf[counts.indices]
+            norms = np.sqrt(np.bincount(np.repeat(np.arange(rows), lengths), weights=values**2, minlength=rows))
+            values /= np.repeat(np.where(norms > 0, norms, 1.0), lengths)
+            parts.append((values, counts.indices.astype(np.int64) + offset * HASH_FEATURES, lengths))
+        dense_columns = np.tile(np.arange(2 * HASH_FEATURES, 2 * HASH_FEATURES + width), rows)
+        parts.append((vectors.astype(np.float64).ravel(), dense_columns, np.full(rows, width)))
+        per_row = sum(lengths for _, _, lengths in parts)
+        indptr = np.concatenate([[0], np.cumsum(per_row)])
+        data, indices = np.empty(indptr[-1]), np.empty(indptr[-1], dtype=np.int64)
+        before = indptr[:-1].copy()  # where each row's next block starts
+        for values, columns, lengths in parts:
+            within = np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            at = np.repeat(before, lengths) + within
+            data[at], indices[at] = values, columns
+            before += lengths
+        shape = (rows, 2 * HASH_FEATURES + width)
+        return sparse.csr_matrix((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=shape)
 
 
 #: A text's nearest training texts vote, each weighted by ``exp(SHARPNESS * similarity)``. Chosen by
