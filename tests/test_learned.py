@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from signpost import IndexNotReadyError, Searcher, Settings
+from signpost import IndexNotReadyError, Searcher, Settings, learn
 from signpost.build import build
 from signpost.learn import Blend, Neighbours, TextFeatures, _gather, blend, fit, platt, sigmoid
 
@@ -149,3 +149,18 @@ def test_gathered_postings_equal_the_sparse_product() -> None:
     postings = sparse.random(300, 40, density=0.1, format="csr", random_state=rng)
     np.testing.assert_allclose(_gather(rows, postings), (rows @ postings).toarray(), atol=1e-12)
     np.testing.assert_allclose(_gather(rows[:0], postings), np.zeros((0, 40)))
+
+
+def test_text_features_equal_the_plain_scipy_composition() -> None:
+    """The one-pass assembly gives what hashing, TF-IDF, row norms and hstack give step by step."""
+    texts = ["no thoughts of self-harm, just exhausted", "", "!!!", "my patient took an overdose overdose", "kms"]
+    features = TextFeatures.fit(texts)
+    vectors = np.random.default_rng(4).normal(size=(len(texts), 384)).astype(np.float32)
+    blocks = []
+    for hasher, idf in zip(learn._hashers(), features.idf, strict=True):
+        tfidf = hasher.transform(texts).tocsr().astype(np.float64)
+        tfidf.data = (1 + np.log(tfidf.data)) * idf[tfidf.indices]
+        norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+        blocks.append(sparse.diags(1 / np.where(norms > 0, norms, 1.0)) @ tfidf)
+    expected = sparse.hstack([*blocks, sparse.csr_matrix(vectors)], format="csr")
+    np.testing.assert_allclose(features.transform(texts, vectors).toarray(), expected.toarray(), atol=1e-12)
