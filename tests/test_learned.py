@@ -116,10 +116,10 @@ def test_neighbours_vote_for_their_label_and_leave_a_writer_out() -> None:
     texts = ["i took an overdose last night", "i took an overdose in 2014 and i am well now"] * 2
     x = _features(texts)
     labels = np.array([True, False, True, False])
-    near = Neighbours.of(x, labels, ["a", "a", "b", "b"])
+    near = Neighbours.of(x, labels, np.array([0, 0, 1, 1]))
     votes = near.vote(x)
     assert votes[0] > 0 > votes[1]  # identical twins vote for their own label
-    crossed = Neighbours.of(x, np.array([True, False, False, True]), ["a", "a", "b", "b"])
+    crossed = Neighbours.of(x, np.array([True, False, False, True]), np.array([0, 0, 1, 1]))
     held_out = crossed.vote(x, [0, 0, 1, 1])  # writer a's rows see only writer b's texts, and vice versa
     assert held_out[0] < 0 < held_out[1]
 

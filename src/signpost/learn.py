@@ -216,7 +216,16 @@ class TextFeatures:
 NEIGHBOURS, SHARPNESS, COMPONENTS = 20, 40.0, 128
 #: A unanimous vote counts as this share, so its logit is bounded by ``VOTE_LIMIT``.
 _SHARE_LIMIT = 1e-3
-VOTE_LIMIT = float(np.log((1 - _SHARE_LIMIT) / _SHARE_LIMIT))
+#: Rows voted on at a time: bounds the memory of the gathered postings.
+_VOTE_BLOCK = 64
+
+
+def _logit(p: np.ndarray | Sequence[float], limit: float = 1e-9) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), limit, 1 - limit)
+    return np.log(p / (1 - p))
+
+
+VOTE_LIMIT = float(_logit([1 - _SHARE_LIMIT])[0])
 
 
 def _word_block(features: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -266,35 +275,34 @@ class Neighbours:
     groups: np.ndarray  # (texts,) writer index, to hold a writer's own texts out in cross-validation
 
     @classmethod
-    def of(cls, features: sparse.csr_matrix, labels: np.ndarray, groups: Sequence[str]) -> Neighbours:
-        _, index = np.unique(np.asarray(groups), return_inverse=True)
+    def of(cls, features: sparse.csr_matrix, labels: np.ndarray, groups: np.ndarray) -> Neighbours:
+        """The texts behind ``features``, with their labels and writer indices."""
         postings = _word_block(features).T.tocsr().astype(np.float32)
         vectors = _vector_block(features)
         _, _, directions = np.linalg.svd(vectors - vectors.mean(axis=0), full_matrices=False)
         projection = np.ascontiguousarray(directions[:COMPONENTS].T, dtype=np.float32)
-        return cls(postings, projection, _project(vectors, projection), labels.astype(bool), index.astype(np.int32))
+        return cls(postings, projection, _project(vectors, projection), labels.astype(bool), groups.astype(np.int32))
 
     def vote(self, features: sparse.csr_matrix, groups: Sequence[int] | None = None) -> np.ndarray:
         """The similarity-weighted share of positive neighbours per row, as a logit; with ``groups``
         (a writer index per row) a row's own writer's texts are left out (cross-validation)."""
         out = np.zeros(features.shape[0])
         k = min(NEIGHBOURS, len(self.labels))
-        for start in range(0, features.shape[0], 64):  # bounded memory: the gathered postings of 64 rows
-            block = features if features.shape[0] <= 64 else features[start : start + 64]
+        for start in range(0, features.shape[0], _VOTE_BLOCK):
+            block = features if features.shape[0] <= _VOTE_BLOCK else features[start : start + _VOTE_BLOCK]
             # One BLAS thread: a threaded product leaves OpenBLAS spinning on both cores, and the
             # next model call ran several times slower (a search went from 18 ms to 90 ms).
             with _blas().limit(limits=1, user_api="blas"):
                 dense = _project(_vector_block(block), self.projection) @ self.vectors.T
             sims = 0.5 * (_gather(_word_block(block), self.postings) + dense)
             if groups is not None:
-                sims[np.asarray(groups[start : start + 64])[:, None] == self.groups[None, :]] = -np.inf
+                sims[np.asarray(groups[start : start + _VOTE_BLOCK])[:, None] == self.groups[None, :]] = -np.inf
             nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
             near = np.take_along_axis(sims, nearest, 1)
             weight = np.exp(SHARPNESS * (near - near.max(axis=1, keepdims=True)))
             share = (weight * self.labels[nearest]).sum(axis=1) / weight.sum(axis=1)
             out[start : start + len(share)] = share
-        share = np.clip(out, _SHARE_LIMIT, 1 - _SHARE_LIMIT)
-        return np.log(share / (1 - share))
+        return _logit(out, _SHARE_LIMIT)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
@@ -350,7 +358,7 @@ class Blend:
         if len(decide):
             (linear, vote), bias = self.stack.weights[:, 0].astype(np.float64), float(self.stack.bias[0])
             centre, swing = linear * logits + bias, abs(vote) * VOTE_LIMIT
-            cuts = np.log(np.clip(decide, 1e-9, 1 - 1e-9) / (1 - np.clip(decide, 1e-9, 1 - 1e-9)))
+            cuts = _logit(decide)
             undecided = ((centre[:, None] - swing < cuts) & (cuts <= centre[:, None] + swing)).any(axis=1)
         if undecided.any():
             votes[undecided] = self.neighbours.vote(features[undecided])
@@ -387,9 +395,9 @@ def blend(
     it and the vote leaves its texts out. The stack's three numbers are fitted on those scores.
     """
     y = targets.astype(float)
-    neighbours = Neighbours.of(features, y > 0, groups)
-    writer = {name: i for i, name in enumerate(np.unique(np.asarray(groups)))}
-    own = [writer[g] for g in groups]
+    names, own = np.unique(np.asarray(groups), return_inverse=True)
+    writer = {name: i for i, name in enumerate(names.tolist())}
+    neighbours = Neighbours.of(features, y > 0, own)
     rows, row_groups = score if score is not None else (features[:0], [])
     logits = out_of_fold(
         features, y, groups, c=c, score=(sparse.vstack([features, rows], format="csr"), [*groups, *row_groups])
