@@ -151,6 +151,18 @@ def test_gathered_postings_equal_the_sparse_product() -> None:
     np.testing.assert_allclose(_gather(rows[:0], postings), np.zeros((0, 40)))
 
 
+def test_linear_logits_of_sparse_rows_equal_the_sparse_product() -> None:
+    """The one-output fast path over a CSR's own columns gives scipy's product, empty rows included."""
+    rng = np.random.default_rng(5)
+    rows = sparse.random(6, 500, density=0.03, format="csr", random_state=rng)
+    rows = sparse.vstack([rows, sparse.csr_matrix((1, 500))], format="csr")
+    model = learn.Linear(rng.normal(size=(500, 1)).astype(np.float32), np.array([0.3]), np.ones(1), np.zeros(1))
+    expected = np.asarray(rows @ model.weights) + model.bias
+    np.testing.assert_allclose(model.logits(rows), expected, atol=1e-12)
+    np.testing.assert_allclose(model.logits(rows.toarray()), expected, atol=1e-6)
+    assert model.logits(rows)[-1, 0] == 0.3
+
+
 def test_text_features_equal_the_plain_scipy_composition() -> None:
     """The one-pass assembly gives what hashing, TF-IDF, row norms and hstack give step by step."""
     texts = ["no thoughts of self-harm, just exhausted", "", "!!!", "my patient took an overdose overdose", "kms"]

@@ -24,6 +24,18 @@ def test_fixture_loads_with_writers_and_families(tiny_training: Path) -> None:
     assert data.fingerprint == training_fingerprint(tiny_training)
 
 
+def test_judged_queries_become_crisis_examples_and_unjudged_ones_do_not(tiny_training: Path) -> None:
+    path = tiny_training / "queries.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows[0]["crisis"], rows[1]["crisis"] = False, True
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    judged = load_training(tiny_training, IDS).judged_queries()
+    assert [(e.text, e.positive, e.family, e.writer) for e in judged] == [
+        (rows[0]["query"], False, "ordinary_query", rows[0]["writer"]),
+        (rows[1]["query"], True, "query_at_risk", rows[1]["writer"]),
+    ]
+
+
 def test_the_repository_training_text_meets_the_brief() -> None:
     """The issue's floors: 1,500 crisis lines half at risk, 800 scope lines, 3,000 situations with
     at least 40 per resource and 200 out of scope, all from several writers."""
@@ -34,6 +46,7 @@ def test_the_repository_training_text_meets_the_brief() -> None:
     assert len(data.scope) >= 800 or len(data.scope) + sum(not s.relevant for s in data.situations) >= 800
     assert len(data.situations) >= 3000
     assert sum(not s.relevant for s in data.situations) >= 200
+    assert all(s.crisis is not None for s in data.situations)  # every query was read for crisis
     for resource in resources:
         assert sum(resource.id in s.relevant for s in data.situations) >= 40, resource.id
     for examples in (data.crisis, data.scope, data.situations):
@@ -50,6 +63,11 @@ def test_the_repository_training_text_meets_the_brief() -> None:
         ("queries.jsonl", '{"query": "q", "relevant": {"nope": 2}, "family": "f", "writer": "w"}', "'nope' is not"),
         ("queries.jsonl", '{"query": "q", "relevant": {"beta-fund": 3}, "family": "f", "writer": "w"}', "grade"),
         ("queries.jsonl", '{"query": "q", "relevant": [], "family": "f", "writer": "w"}', "field 'relevant'"),
+        (
+            "queries.jsonl",
+            '{"query": "q", "relevant": {}, "family": "f", "writer": "w", "crisis": 1}',
+            "field 'crisis'",
+        ),
     ],
 )
 def test_a_bad_line_is_named(tiny_training: Path, name: str, line: str, message: str) -> None:

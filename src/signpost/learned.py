@@ -109,19 +109,23 @@ def train(
     features = learn.TextFeatures.fit([e.text for e in (*data.crisis, *scope_examples)])
 
     crisis_vectors, _, _ = signals([e.text for e in data.crisis])
-    pieces = [(i, piece) for i, e in enumerate(data.crisis) for piece in safety.segments(e.text)[1:]]
+    situation_vectors, retrieval, eligibility = signals([s.text for s in data.situations])
+    judged = data.judged_queries()
+    gate_examples = (*data.crisis, *judged)
+    gate_vectors = np.vstack([crisis_vectors, situation_vectors[[s.crisis is not None for s in data.situations]]])
+    pieces = [(i, piece) for i, e in enumerate(gate_examples) for piece in safety.segments(e.text)[1:]]
     piece_vectors = encoder.encode([p for _, p in pieces]) if pieces else crisis_vectors[:0]
     risk, risk_report = safety.train_risk(
-        data.crisis,
+        gate_examples,
+        len(data.crisis),
         features,
-        crisis_vectors,
-        [p for _, p in pieces] + [e.text for e in data.crisis],
-        np.vstack([piece_vectors, crisis_vectors]),
-        np.array([i for i, _ in pieces] + list(range(len(data.crisis))), dtype=int),
+        gate_vectors,
+        [p for _, p in pieces] + [e.text for e in gate_examples],
+        np.vstack([piece_vectors, gate_vectors]),
+        np.array([i for i, _ in pieces] + list(range(len(gate_examples))), dtype=int),
     )
 
     scope_vectors, _, _ = signals([e.text for e in data.scope])
-    situation_vectors, retrieval, eligibility = signals([s.text for s in data.situations])
     scope_x = features.transform([e.text for e in scope_examples], np.vstack([scope_vectors, situation_vectors]))
     scope, scope_threshold, scope_report = _train_scope(scope_examples, scope_x)
 

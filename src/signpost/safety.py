@@ -36,6 +36,10 @@ CONCERN_RECALL = 0.985
 URGENT_FALSE_ALARMS = 0.04
 #: Regularisation, chosen among 0.5 to 32 by leave-one-writer-out AUC (docs/safety.md).
 C = 8.0
+#: Weight of an ordinary query judged for crisis (``queries.jsonl``) beside a written crisis line.
+#: Ordinary queries teach the gate what everyday searches look like; at full weight they outnumber
+#: the written look-alikes and pull the boundary towards them (docs/safety.md: 0.25 against 1).
+QUERY_WEIGHT = 0.25
 
 
 def segments(text: str) -> list[str]:
@@ -108,6 +112,7 @@ def level(probability: float, rule: bool, concern: float, urgent: float) -> Risk
 
 def train_risk(
     examples: Sequence[Labelled],
+    written: int,
     features: learn.TextFeatures,
     vectors: np.ndarray,
     pieces: Sequence[str],
@@ -115,17 +120,35 @@ def train_risk(
     piece_owner: np.ndarray,
 ) -> tuple[RiskModel, dict[str, Any]]:
     """Fit the classifier on whole texts; pick thresholds on leave-one-writer-out scores of every
-    segment (as a search scores them); report cross-validated recall and false alarms per family."""
+    segment (as a search scores them); report cross-validated recall and false alarms per family.
+
+    The first ``written`` examples are the crisis set, written half at risk and half look-alikes:
+    thresholds are chosen and reported on them. The rest are ordinary queries judged for crisis,
+    trained on at ``QUERY_WEIGHT`` and reported apart (how often an everyday search is alarmed).
+    """
     y = np.array([e.positive for e in examples], dtype=float)
     writers = [e.writer for e in examples]
     x = features.transform([e.text for e in examples], vectors)
     x_pieces = features.transform(pieces, piece_vectors)
-    model, _, scored = learn.blend(x, y, writers, c=C, score=(x_pieces, [writers[i] for i in piece_owner]))
+    weights = np.where(np.arange(len(examples)) < written, 1.0, QUERY_WEIGHT)
+    model, _, scored = learn.blend(
+        x, y, writers, c=C, weights=weights, score=(x_pieces, [writers[i] for i in piece_owner])
+    )
     peak = np.zeros(len(examples))
     np.maximum.at(peak, piece_owner, scored)
     rules = np.array([unmistakable(e.text) for e in examples])
-    concern, urgent = choose_thresholds(peak, y.astype(bool), rules)
-    report = risk_report(examples, peak, rules, concern, urgent)
+    concern, urgent = choose_thresholds(peak[:written], y[:written].astype(bool), rules[:written])
+    report = risk_report(examples[:written], peak[:written], rules[:written], concern, urgent)
+    levels = [level(p, r, concern, urgent) for p, r in zip(peak[written:], rules[written:], strict=True)]
+    queries = [(e.positive, lvl) for e, lvl in zip(examples[written:], levels, strict=True)]
+    calm = [lvl for positive, lvl in queries if not positive]
+    report["ordinary_queries"] = {
+        "n": len(calm),
+        "urgent": round(sum(lvl == "urgent" for lvl in calm) / max(len(calm), 1), 4),
+        "any": round(sum(lvl != "none" for lvl in calm) / max(len(calm), 1), 4),
+        "at_risk": sum(positive for positive, _ in queries),
+        "at_risk_missed": sum(positive and lvl == "none" for positive, lvl in queries),
+    }
     return RiskModel(model, concern, urgent), {"concern": concern, "urgent": urgent, **report}
 
 

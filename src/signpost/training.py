@@ -18,7 +18,7 @@ from signpost.errors import SignpostError
 CRISIS_FILE, SCOPE_FILE, QUERIES_FILE = "crisis.jsonl", "scope.jsonl", "queries.jsonl"
 #: The learned layer's shape, part of the fingerprint: bump it when what training produces changes,
 #: so an index trained by older code is refused and rebuilt rather than half understood.
-LAYER_FORMAT = 4
+LAYER_FORMAT = 5
 
 
 class TrainingError(SignpostError):
@@ -37,12 +37,17 @@ class Labelled:
 
 @dataclass(frozen=True)
 class Situation:
-    """A described situation and the resources that fit it: id -> grade (2 best, 1 useful); empty = out of scope."""
+    """A described situation and the resources that fit it: id -> grade (2 best, 1 useful); empty = out of scope.
+
+    ``crisis`` is a reader's judgement of whether its writer's own life is at risk (``None`` when
+    not judged): ordinary queries teach the crisis gate what everyday searches look like.
+    """
 
     text: str
     relevant: Mapping[str, int]
     family: str
     writer: str
+    crisis: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,14 @@ class TrainingSet:
     scope: tuple[Labelled, ...]
     situations: tuple[Situation, ...]
     fingerprint: str
+
+    def judged_queries(self) -> tuple[Labelled, ...]:
+        """The situations judged for crisis, as crisis examples (family ``ordinary_query`` or ``query_at_risk``)."""
+        return tuple(
+            Labelled(s.text, s.crisis, "query_at_risk" if s.crisis else "ordinary_query", s.writer)
+            for s in self.situations
+            if s.crisis is not None
+        )
 
     def scope_examples(self) -> tuple[Labelled, ...]:
         """The scope set plus every situation (in scope when it has a relevant resource)."""
@@ -142,4 +155,9 @@ def _situation(row: dict[str, Any], known: frozenset[str], fail: Callable[[str],
             raise fail(f"field 'relevant': '{key}' is not a resource id in the corpus")
         if grade not in (1, 2) or isinstance(grade, bool):
             raise fail(f"field 'relevant': grade of '{key}' must be 1 or 2")
-    return Situation(_text(row, "query", fail), dict(relevant), _text(row, "family", fail), _text(row, "writer", fail))
+    crisis = row.get("crisis")
+    if crisis is not None and not isinstance(crisis, bool):
+        raise fail("field 'crisis': must be true or false when given")
+    return Situation(
+        _text(row, "query", fail), dict(relevant), _text(row, "family", fail), _text(row, "writer", fail), crisis
+    )
