@@ -112,7 +112,7 @@ def train(
     situation_vectors, retrieval, eligibility = signals([s.text for s in data.situations])
     judged = data.judged_queries()
     gate_examples = (*data.crisis, *judged)
-    gate_vectors = np.vstack([crisis_vectors, situation_vectors[[s.crisis is not None for s in data.situations]]])
+    gate_vectors = np.vstack([crisis_vectors, situation_vectors[data.judged_rows()]])
     pieces = [(i, piece) for i, e in enumerate(gate_examples) for piece in safety.segments(e.text)[1:]]
     piece_vectors = encoder.encode([p for _, p in pieces]) if pieces else crisis_vectors[:0]
     risk, risk_report = safety.train_risk(

@@ -59,12 +59,16 @@ class TrainingSet:
     situations: tuple[Situation, ...]
     fingerprint: str
 
+    def judged_rows(self) -> list[int]:
+        """Indices of the situations judged for crisis (the rows ``judged_queries`` is made of)."""
+        return [i for i, s in enumerate(self.situations) if s.crisis is not None]
+
     def judged_queries(self) -> tuple[Labelled, ...]:
         """The situations judged for crisis, as crisis examples (family ``ordinary_query`` or ``query_at_risk``)."""
+        judged = (self.situations[i] for i in self.judged_rows())
         return tuple(
-            Labelled(s.text, s.crisis, "query_at_risk" if s.crisis else "ordinary_query", s.writer)
-            for s in self.situations
-            if s.crisis is not None
+            Labelled(s.text, bool(s.crisis), "query_at_risk" if s.crisis else "ordinary_query", s.writer)
+            for s in judged
         )
 
     def scope_examples(self) -> tuple[Labelled, ...]:
