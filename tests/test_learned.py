@@ -27,6 +27,9 @@ def test_build_trains_stores_and_search_uses_it(
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["training_fingerprint"] and manifest["files"]["learned"].endswith(".npz")
     assert set(manifest["learned"]["cv"]) == {"risk", "scope", "needs", "ranking"}
+    cv = manifest["learned"]["cv"]
+    assert set(cv["risk"]["writers"]) == set(cv["scope"]["by_writer"]) == {"writer-a", "writer-b"}
+    assert all(0 <= figure["caught"] <= 1 for figure in cv["risk"]["writers"].values())
     searcher = Searcher.load(settings=settings, encoder=encoder)
     assert searcher.learned is not None
     response = searcher.search("can't pay the rent, bailiffs at the door", k=3)

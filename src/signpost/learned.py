@@ -164,17 +164,30 @@ def _train_scope(examples: Sequence[Labelled], x: sparse.csr_matrix) -> tuple[le
     y = np.array([e.positive for e in examples], dtype=float)
     writers = [e.writer for e in examples]
     model, p, _ = learn.blend(x, y, writers, c=SCOPE_C)
+    owner = np.array(writers)
     inside = np.sort(p[y == 1])
     threshold = float(inside[int(np.floor(SCOPE_FALSE_FLAGS * len(inside)))])
     report = {
         "threshold": round(threshold, 6),
         "in_scope": int((y == 1).sum()),
         "out_of_scope": int((y == 0).sum()),
-        "in_scope_flagged": round(float((p[y == 1] < threshold).mean()), 4),
-        "out_of_scope_flagged": round(float((p[y == 0] < threshold).mean()), 4),
+        "in_scope_flagged": _flagged(p[y == 1], threshold),
+        "out_of_scope_flagged": _flagged(p[y == 0], threshold),
         "by_family": {
-            family: round(float((p[[i for i, e in enumerate(examples) if e.family == family]] < threshold).mean()), 4)
+            family: _flagged(p[[i for i, e in enumerate(examples) if e.family == family]], threshold)
             for family in sorted({e.family for e in examples if not e.positive})
+        },
+        "by_writer": {
+            writer: {
+                "out_of_scope_flagged": _flagged(p[(owner == writer) & (y == 0)], threshold),
+                "in_scope_flagged": _flagged(p[(owner == writer) & (y == 1)], threshold),
+            }
+            for writer in sorted(set(writers))
         },
     }
     return model, threshold, report
+
+
+def _flagged(scores: np.ndarray, threshold: float) -> float | None:
+    """The share of ``scores`` below the in-scope threshold, or ``None`` for no scores at all."""
+    return round(float((scores < threshold).mean()), 4) if len(scores) else None

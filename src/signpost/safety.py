@@ -191,4 +191,28 @@ def risk_report(
             }
             for (family, positive), lvls in sorted(families.items())
         },
+        "writers": {
+            writer: {
+                "caught": _share(
+                    [
+                        lvl != "none"
+                        for e, lvl in zip(examples, levels, strict=True)
+                        if e.writer == writer and e.positive
+                    ]
+                ),
+                "look_alikes_alarmed": _share(
+                    [
+                        lvl != "none"
+                        for e, lvl in zip(examples, levels, strict=True)
+                        if e.writer == writer and not e.positive
+                    ]
+                ),
+            }
+            for writer in sorted({e.writer for e in examples})
+        },
     }
+
+
+def _share(flags: Sequence[bool]) -> float | None:
+    """The share of true flags, or ``None`` for none at all (a writer with no line of that side)."""
+    return round(sum(flags) / len(flags), 4) if flags else None
